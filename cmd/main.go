@@ -1,0 +1,41 @@
+// Command webhook-operator is one binary with three subcommands: the operator
+// (manager), the webhook receiver a WebhookReceiver's Deployment runs
+// (receiver), and a local all-in-one mode (dev).
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `webhook-operator connects Git host push webhooks to Fleet GitRepos.
+
+Usage:
+  webhook-operator manager  [flags]   run the operator
+  webhook-operator receiver [flags]   run the webhook receiver for one WebhookReceiver
+  webhook-operator dev      [flags]   run everything on a local embedded control plane
+
+Run 'webhook-operator <command> --help' for a command's flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var code int
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "manager":
+		code = runManager(args)
+	case "receiver":
+		code = runReceiver(args)
+	case "dev":
+		code = runDev(args)
+	case "-h", "--help", "help":
+		fmt.Fprint(os.Stdout, usage)
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
+		code = 2
+	}
+	os.Exit(code)
+}

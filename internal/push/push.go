@@ -1,0 +1,83 @@
+// Package push holds the normalised push event every provider parses into,
+// and the contract between the HTTP receiver and the GitRepo dispatcher.
+// It exists so that the receiver (which knows providers, not GitRepos) and the
+// dispatcher (which knows GitRepos, not providers) meet at one small type.
+package push
+
+import (
+	"context"
+	"errors"
+)
+
+// Event is one ref change of one push, normalised across providers. A push
+// that changes several refs (Bitbucket) becomes several Events.
+type Event struct {
+	// Provider is the provider's key in the receiver Secret: github, gitlab,
+	// bitbucket, bitbucket-server, gogs or gitea.
+	Provider string
+	// DeliveryID is the provider's delivery id header, if any (for logs).
+	DeliveryID string
+	// RepoURLs are every URL of the repository the payload gives (html,
+	// clone, ssh), unnormalised.
+	RepoURLs []string
+	// Ref is the full ref, e.g. refs/heads/main or refs/tags/v1.0.0.
+	Ref string
+	// Branch is set for a branch push, Tag for a tag push.
+	Branch string
+	Tag    string
+	// Commit is the commit the ref points to after the push.
+	Commit string
+	// DefaultBranch is the repository's default branch, when the payload says.
+	DefaultBranch string
+	// Deleted is true when the push deleted the ref (all-zero after SHA);
+	// deleted refs never trigger a GitRepo.
+	Deleted bool
+}
+
+// Request is what the receiver hands the dispatcher for one verified webhook.
+type Request struct {
+	Events []Event
+	// Authenticated is true when the request verified with a provider secret,
+	// false when it was let in by allowUnauthenticated. Only an authenticated
+	// request may set a GitRepo's spec.pollingInterval.
+	Authenticated bool
+	// Verify reports whether this request's signature or token verifies with
+	// the given secret, the way its provider checks it (constant time). The
+	// dispatcher uses it for GitRepos that name their own spec.webhookSecret.
+	Verify func(secret []byte) bool
+}
+
+// Trigger is one GitRepo a push was matched to.
+type Trigger struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Commit    string `json:"commit"`
+}
+
+// String is namespace/name.
+func (t Trigger) String() string { return t.Namespace + "/" + t.Name }
+
+// Result is the dispatcher's answer for one Request.
+type Result struct {
+	// Written are GitRepos whose status now carries the commit (written by
+	// this or an earlier push).
+	Written []Trigger
+	// Pending are GitRepos accepted for writing but not yet written when the
+	// context ended (the ack deadline): the receiver answers 202.
+	Pending []Trigger
+	// Unmatched says why nothing matched (normalised URLs, branch), for the
+	// 200 response body. Empty when something matched.
+	Unmatched string
+}
+
+// ErrQueueFull means the dispatcher's backlog is over its limit; the receiver
+// answers 503 with Retry-After. Nothing of the request was queued.
+var ErrQueueFull = errors.New("dispatch queue is full")
+
+// Dispatcher turns verified push events into GitRepo writes.
+type Dispatcher interface {
+	// Dispatch matches the request's events to GitRepos and queues their
+	// writes. It returns when all of them are written, or when ctx ends (then
+	// the rest are in Result.Pending and will still be written).
+	Dispatch(ctx context.Context, req Request) (Result, error)
+}
