@@ -16,6 +16,8 @@ limitations under the License.
 
 package v1alpha1
 
+import "time"
+
 // SecretNameOrDefault is the name of the Secret the receiver owns.
 func (w *WebhookReceiver) SecretNameOrDefault() string {
 	if w.Spec.SecretName != "" {
@@ -49,4 +51,53 @@ func (p *Providers) EnabledProviders() []NamedProvider {
 		}
 	}
 	return out
+}
+
+// Defaults the API server fills in; repeated here so code reading an object
+// that skipped admission (unit tests, older objects) behaves the same.
+const (
+	DefaultPollingInterval = time.Hour
+	DefaultWindow          = time.Second
+	DefaultQPS             = 20
+	DefaultBurst           = 100
+)
+
+// PollingIntervalOrDefault is spec.pollingInterval, or 1h when unset.
+func (s *WebhookReceiverSpec) PollingIntervalOrDefault() time.Duration {
+	if s.PollingInterval == nil {
+		return DefaultPollingInterval
+	}
+	return s.PollingInterval.Duration
+}
+
+// WindowOrDefault is the coalescing window, or 1s when unset.
+func (b *Batching) WindowOrDefault() time.Duration {
+	if b.Window == nil {
+		return DefaultWindow
+	}
+	return b.Window.Duration
+}
+
+// QPSOrDefault is the GitRepo write rate, or 20 when unset.
+func (b *Batching) QPSOrDefault() int32 {
+	if b.QPS == nil {
+		return DefaultQPS
+	}
+	return *b.QPS
+}
+
+// BurstOrDefault is the GitRepo write burst, or 100 when unset.
+func (b *Batching) BurstOrDefault() int32 {
+	if b.Burst == nil {
+		return DefaultBurst
+	}
+	return *b.Burst
+}
+
+// ReplicasOrDefault is the receiver's replica count, or 1 when unset.
+func (r *ReceiverSpec) ReplicasOrDefault() int32 {
+	if r.Replicas == nil {
+		return 1
+	}
+	return *r.Replicas
 }

@@ -115,7 +115,7 @@ type WebhookReceiverSpec struct {
 	// +kubebuilder:default="1h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('15s') && duration(self) <= duration('168h')",message="pollingInterval must be between 15s and 168h"
-	PollingInterval metav1.Duration `json:"pollingInterval,omitempty"`
+	PollingInterval *metav1.Duration `json:"pollingInterval,omitempty"`
 
 	// Batching controls how GitRepo writes are coalesced and rate-limited.
 	// +optional
@@ -266,7 +266,7 @@ type Batching struct {
 	// +kubebuilder:default="1s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('60s')",message="window must be between 0s and 60s"
-	Window metav1.Duration `json:"window,omitempty"`
+	Window *metav1.Duration `json:"window,omitempty"`
 
 	// QPS is the number of GitRepo writes per second across all GitRepos
 	// (token bucket rate).
@@ -274,14 +274,14 @@ type Batching struct {
 	// +kubebuilder:default=20
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000
-	QPS int32 `json:"qps,omitempty"`
+	QPS *int32 `json:"qps,omitempty"`
 
 	// Burst is the token bucket size for GitRepo writes.
 	// +optional
 	// +kubebuilder:default=100
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=10000
-	Burst int32 `json:"burst,omitempty"`
+	Burst *int32 `json:"burst,omitempty"`
 }
 
 // ReceiverSpec configures the receiver Deployment.
