@@ -100,9 +100,12 @@ uninstall: manifests kustomize ## Remove the CRD from the current cluster.
 
 .PHONY: build-installer
 build-installer: manifests kustomize ## Write dist/install.yaml, one file a cluster admin can apply.
+	@# Set the image in a copy so the working tree (and a GitOps checkout) stays as committed.
 	mkdir -p dist
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/default > dist/install.yaml
+	tmp=$$(mktemp -d); cp -r config $$tmp/; \
+	  (cd $$tmp/config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)); \
+	  $(KUSTOMIZE) build $$tmp/config/default > dist/install.yaml; rm -rf $$tmp
+	@echo "wrote dist/install.yaml"
 
 .PHONY: deploy
 deploy: build-installer ## Deploy the operator to the current cluster.
