@@ -178,6 +178,14 @@ providers: {github: {generate: true}}`, "spec.ingress.priority: Invalid value: 0
 tls: {issuerRef: {kind: Certificate, name: le}}`, `supported values: "Issuer", "ClusterIssuer"`),
 	)
 
+	It("refuses a name too long for its children", func() {
+		wr := fromYAML(minimal)
+		wr.Name = "a-name-that-is-far-too-long-for-the-receiver-children-abc"
+		err := k8sClient.Create(ctx, wr)
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "want 422 Invalid, got %v", err)
+		Expect(err.Error()).To(ContainSubstring("metadata.name must be at most 54 characters"))
+	})
+
 	It("shows Host, URL, Ready and Age columns and the whr short name", func() {
 		crd, err := os.ReadFile(filepath.Join("..", "..", "config", "crd", "bases", "gitops.webhook-operator.dev_webhookreceivers.yaml"))
 		Expect(err).NotTo(HaveOccurred())

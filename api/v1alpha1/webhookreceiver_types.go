@@ -327,6 +327,7 @@ type WebhookReceiverStatus struct {
 // operator runs and exposes a receiver for it.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 54",message="metadata.name must be at most 54 characters: children are named <name>-receiver and labelled with the name"
 // +kubebuilder:resource:shortName=whr,categories=gitops
 // +kubebuilder:printcolumn:name="Host",type=string,JSONPath=`.spec.host`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`

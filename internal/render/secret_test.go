@@ -1,0 +1,172 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package render
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
+)
+
+func TestSecretData(t *testing.T) {
+	refs := map[string]map[string][]byte{
+		"gh": {"token": []byte("gh-secret")},
+		"bb": {"secret": []byte("bb-secret")},
+	}
+	lookup := func(name string) (map[string][]byte, bool, error) {
+		if name == "broken" {
+			return nil, false, errors.New("boom")
+		}
+		d, ok := refs[name]
+		return d, ok, nil
+	}
+	ref := func(name, key string) *v1alpha1.ProviderSecret {
+		return &v1alpha1.ProviderSecret{SecretRef: &v1alpha1.SecretKeyRef{Name: name, Key: key}}
+	}
+	gen := &v1alpha1.ProviderSecret{Generate: true}
+	prevGenerated := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{AnnotationGeneratedKeys: "gitlab"}},
+		Data:       map[string][]byte{"gitlab": []byte("kept"), "gogs": []byte("copied")},
+	}
+	cases := map[string]struct {
+		providers     v1alpha1.Providers
+		existing      *corev1.Secret
+		want          map[string]string
+		wantGenerated []string
+		wantMissing   string
+		wantErr       bool
+	}{
+		"refs copied under fleet keys": {
+			providers: v1alpha1.Providers{GitHub: ref("gh", "token"), Bitbucket: ref("bb", "secret"), BitbucketServer: ref("bb", "secret")},
+			want:      map[string]string{"github": "gh-secret", "bitbucket": "bb-secret", "bitbucket-server": "bb-secret"},
+		},
+		"generate new": {
+			providers:     v1alpha1.Providers{GitLab: gen, Gitea: gen},
+			want:          map[string]string{"gitlab": "tok1", "gitea": "tok2"},
+			wantGenerated: []string{"gitea", "gitlab"},
+		},
+		"generated value kept": {
+			providers:     v1alpha1.Providers{GitLab: gen},
+			existing:      prevGenerated,
+			want:          map[string]string{"gitlab": "kept"},
+			wantGenerated: []string{"gitlab"},
+		},
+		"copied value not mistaken for generated": {
+			providers:     v1alpha1.Providers{Gogs: gen},
+			existing:      prevGenerated,
+			want:          map[string]string{"gogs": "tok1"},
+			wantGenerated: []string{"gogs"},
+		},
+		"unauthenticated provider has no key": {
+			providers: v1alpha1.Providers{GitHub: &v1alpha1.ProviderSecret{}},
+			want:      map[string]string{},
+		},
+		"missing secret": {
+			providers:   v1alpha1.Providers{GitHub: ref("nope", "token")},
+			wantMissing: `Secret "nope" referenced by spec.providers.github.secretRef not found`,
+		},
+		"missing key": {
+			providers:   v1alpha1.Providers{BitbucketServer: ref("gh", "other")},
+			wantMissing: `key "other" not found in Secret "gh" referenced by spec.providers.bitbucketServer.secretRef`,
+		},
+		"transient error": {
+			providers: v1alpha1.Providers{GitHub: ref("broken", "x")},
+			wantErr:   true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			wr := testWR("/", noTLS)
+			wr.Spec.Providers = tc.providers
+			n := 0
+			g := func() (string, error) { n++; return fmt.Sprintf("tok%d", n), nil }
+			data, generated, err := SecretData(wr, tc.existing, lookup, g)
+			var missing *MissingSecretError
+			switch {
+			case tc.wantMissing != "":
+				if !errors.As(err, &missing) || !strings.Contains(err.Error(), tc.wantMissing) {
+					t.Fatalf("err = %v, want missing %q", err, tc.wantMissing)
+				}
+				return
+			case tc.wantErr:
+				if err == nil || errors.As(err, &missing) {
+					t.Fatalf("err = %v, want a transient error", err)
+				}
+				return
+			case err != nil:
+				t.Fatalf("SecretData: %v", err)
+			}
+			got := map[string]string{}
+			for k, v := range data {
+				got[k] = string(v)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("data = %v, want %v", got, tc.want)
+			}
+			if !slices.Equal(generated, tc.wantGenerated) {
+				t.Errorf("generated = %v, want %v", generated, tc.wantGenerated)
+			}
+		})
+	}
+}
+
+func TestSecret(t *testing.T) {
+	cases := map[string]struct {
+		secretName string
+		generated  []string
+		wantName   string
+		wantAnno   string
+	}{
+		"default name":          {"", nil, "fleet-webhook", ""},
+		"fleet's own secret":    {"gitjob-webhook", []string{"github", "gitlab"}, "gitjob-webhook", "github,gitlab"},
+		"generated keys listed": {"", []string{"gogs"}, "fleet-webhook", "gogs"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			wr := testWR("/", noTLS)
+			wr.Spec.SecretName = tc.secretName
+			s := Secret(wr, map[string][]byte{"github": []byte("x")}, tc.generated)
+			if s.Name != tc.wantName || s.Namespace != wr.Namespace || s.Type != corev1.SecretTypeOpaque {
+				t.Errorf("secret = %s/%s %s", s.Namespace, s.Name, s.Type)
+			}
+			if got := s.Annotations[AnnotationGeneratedKeys]; got != tc.wantAnno {
+				t.Errorf("generated-keys = %q, want %q", got, tc.wantAnno)
+			}
+			if string(s.Data["github"]) != "x" || s.Labels[LabelInstance] != "fleet" {
+				t.Errorf("data/labels = %v %v", s.Data, s.Labels)
+			}
+		})
+	}
+}
+
+func TestGenerateToken(t *testing.T) {
+	a, err := GenerateToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := GenerateToken()
+	if len(a) != 64 || a == b {
+		t.Errorf("tokens %q %q: want 64 hex chars, distinct", a, b)
+	}
+}
