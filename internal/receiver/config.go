@@ -1,0 +1,186 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package receiver
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+)
+
+// Settings is where the handler reads, per request, which providers are
+// enabled and their secrets. Reading per request (from an informer cache)
+// makes a rotated Secret or an edited WebhookReceiver apply at once.
+type Settings interface {
+	// SecretFor returns the provider's secret; false when the key is absent
+	// or empty.
+	SecretFor(providerKey string) ([]byte, bool)
+	// Enabled reports whether the provider is in spec.providers.
+	Enabled(providerKey string) bool
+	// AllowUnauthenticated is spec.allowUnauthenticated.
+	AllowUnauthenticated() bool
+}
+
+// StaticSettings is a fixed Settings, for tests and the dev mode.
+type StaticSettings struct {
+	// Secrets by provider key.
+	Secrets map[string][]byte
+	// Providers enabled; nil enables every provider.
+	Providers     []string
+	AllowUnauthed bool
+}
+
+// SecretFor implements Settings.
+func (s StaticSettings) SecretFor(key string) ([]byte, bool) {
+	v, ok := s.Secrets[key]
+	return v, ok && len(v) > 0
+}
+
+// Enabled implements Settings.
+func (s StaticSettings) Enabled(key string) bool {
+	if s.Providers == nil {
+		return true
+	}
+	for _, p := range s.Providers {
+		if p == key {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowUnauthenticated implements Settings.
+func (s StaticSettings) AllowUnauthenticated() bool { return s.AllowUnauthed }
+
+// cacheSettings reads the receiver's own WebhookReceiver and Secret through
+// a controller-runtime reader (the manager's cache, see CacheByObject).
+type cacheSettings struct {
+	reader client.Reader
+	wr     types.NamespacedName
+	secret types.NamespacedName
+	log    logr.Logger
+}
+
+// NewCacheSettings returns Settings backed by reader (normally the manager's
+// cache configured with CacheByObject) for the WebhookReceiver name in
+// namespace and its Secret secretName. A missing WebhookReceiver enables no
+// provider; a missing Secret holds no secret.
+func NewCacheSettings(reader client.Reader, name, namespace, secretName string) Settings {
+	return &cacheSettings{
+		reader: reader,
+		wr:     types.NamespacedName{Namespace: namespace, Name: name},
+		secret: types.NamespacedName{Namespace: namespace, Name: secretName},
+		log:    logf.Log.WithName("receiver").WithName("settings"),
+	}
+}
+
+// cacheReadTimeout bounds a cache read; it only waits when the informer has not
+// synced yet.
+const cacheReadTimeout = 2 * time.Second
+
+func (s *cacheSettings) get(key types.NamespacedName, obj client.Object) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), cacheReadTimeout)
+	defer cancel()
+	if err := s.reader.Get(ctx, key, obj); err != nil {
+		if !apierrors.IsNotFound(err) {
+			s.log.Error(err, "reading receiver settings", "kind", obj.GetObjectKind().GroupVersionKind().Kind, "name", key.String())
+		}
+		return false
+	}
+	return true
+}
+
+// SecretFor implements Settings.
+func (s *cacheSettings) SecretFor(key string) ([]byte, bool) {
+	var sec corev1.Secret
+	if !s.get(s.secret, &sec) {
+		return nil, false
+	}
+	v, ok := sec.Data[key]
+	return v, ok && len(v) > 0
+}
+
+func (s *cacheSettings) receiver() (*v1alpha1.WebhookReceiver, bool) {
+	var wr v1alpha1.WebhookReceiver
+	if !s.get(s.wr, &wr) {
+		return nil, false
+	}
+	return &wr, true
+}
+
+// Enabled implements Settings.
+func (s *cacheSettings) Enabled(key string) bool {
+	wr, ok := s.receiver()
+	if !ok {
+		return false
+	}
+	for _, np := range wr.Spec.Providers.EnabledProviders() {
+		if np.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowUnauthenticated implements Settings.
+func (s *cacheSettings) AllowUnauthenticated() bool {
+	wr, ok := s.receiver()
+	return ok && wr.Spec.AllowUnauthenticated
+}
+
+// CacheByObject is the manager cache configuration the receiver needs: its
+// own WebhookReceiver and its own Secret, each watched with a field selector
+// on its name, because the receiver's Role grants get/list/watch on those
+// two names only (resourceNames). Merge it into cache.Options.ByObject.
+func CacheByObject(name, namespace, secretName string) map[client.Object]cache.ByObject {
+	return map[client.Object]cache.ByObject{
+		&v1alpha1.WebhookReceiver{}: {
+			Namespaces: map[string]cache.Config{namespace: {}},
+			Field:      fields.OneTermEqualSelector("metadata.name", name),
+		},
+		&corev1.Secret{}: {
+			Namespaces: map[string]cache.Config{namespace: {}},
+			Field:      fields.OneTermEqualSelector("metadata.name", secretName),
+		},
+	}
+}
+
+// Ready reports whether both objects can be read from the cache: it creates
+// their informers on first call and waits (bounded by ctx) for them to sync.
+// A WebhookReceiver or Secret that does not exist yet is not an error.
+func (s *cacheSettings) Ready(ctx context.Context) error {
+	for _, o := range []struct {
+		key types.NamespacedName
+		obj client.Object
+	}{{s.wr, &v1alpha1.WebhookReceiver{}}, {s.secret, &corev1.Secret{}}} {
+		if err := s.reader.Get(ctx, o.key, o.obj); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("reading %T %s: %w", o.obj, o.key, err)
+		}
+	}
+	return nil
+}

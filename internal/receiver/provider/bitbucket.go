@@ -1,0 +1,131 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package provider
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/webhook-operator/webhook-operator/internal/push"
+)
+
+// BitbucketCloud webhooks (bitbucket.org): X-Event-Key with X-Hook-UUID,
+// signed with X-Hub-Signature: sha256=<hex HMAC of the raw body>.
+type BitbucketCloud struct{}
+
+// Key implements Provider.
+func (BitbucketCloud) Key() string { return "bitbucket" }
+
+// Detect implements Provider. Cloud always sends X-Hook-UUID; Server sends
+// X-Request-Id instead, so repo:push without X-Request-Id is Cloud too.
+func (BitbucketCloud) Detect(h http.Header) bool {
+	if h.Get("X-Hook-UUID") != "" {
+		return true
+	}
+	return h.Get("X-Event-Key") == "repo:push" && h.Get("X-Request-Id") == ""
+}
+
+// Event implements Provider.
+func (BitbucketCloud) Event(h http.Header) string { return h.Get("X-Event-Key") }
+
+// Delivery implements Provider.
+func (BitbucketCloud) Delivery(h http.Header) string { return h.Get("X-Request-UUID") }
+
+// Events implements Provider.
+func (BitbucketCloud) Events() []string { return []string{"repo:push"} }
+
+// Verify implements Provider.
+func (BitbucketCloud) Verify(h http.Header, raw, _, secret []byte) error {
+	sig := h.Get("X-Hub-Signature")
+	if sig == "" {
+		return fmt.Errorf("%w: X-Hub-Signature", ErrMissingSignature)
+	}
+	return verifyHMACHex(sig, "sha256=", secret, raw)
+}
+
+type bitbucketRef struct {
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	Target struct {
+		Hash string `json:"hash"`
+	} `json:"target"`
+}
+
+type bitbucketPush struct {
+	Repository struct {
+		FullName string `json:"full_name"`
+		Links    struct {
+			HTML struct {
+				Href string `json:"href"`
+			} `json:"html"`
+		} `json:"links"`
+		MainBranch *struct {
+			Name string `json:"name"`
+		} `json:"mainbranch"`
+	} `json:"repository"`
+	Push struct {
+		Changes []struct {
+			New *bitbucketRef `json:"new"`
+			Old *bitbucketRef `json:"old"`
+		} `json:"changes"`
+	} `json:"push"`
+}
+
+// Parse implements Provider. Every change of the push is one event; a
+// change whose "new" is null deleted the ref named by "old".
+func (p BitbucketCloud) Parse(event string, payload []byte) ([]push.Event, Kind, error) {
+	if event != "repo:push" {
+		return nil, KindIgnored, nil
+	}
+	var b bitbucketPush
+	if err := decode(payload, &b); err != nil {
+		return nil, KindPush, err
+	}
+	repoURLs := urls(b.Repository.Links.HTML.Href)
+	if len(repoURLs) == 0 {
+		return nil, KindPush, fmt.Errorf("%w: no repository URL", ErrMalformed)
+	}
+	var defaultBranch string
+	if b.Repository.MainBranch != nil {
+		defaultBranch = b.Repository.MainBranch.Name
+	}
+	evs := make([]push.Event, 0, len(b.Push.Changes))
+	for _, c := range b.Push.Changes {
+		ref, deleted := c.New, false
+		if ref == nil {
+			ref, deleted = c.Old, true
+		}
+		if ref == nil {
+			return nil, KindPush, fmt.Errorf("%w: change with neither new nor old", ErrMalformed)
+		}
+		ev := push.Event{Provider: p.Key(), RepoURLs: repoURLs, DefaultBranch: defaultBranch, Deleted: deleted}
+		switch ref.Type {
+		case "branch", "named_branch":
+			ev.Ref, ev.Branch = "refs/heads/"+ref.Name, ref.Name
+		case "tag", "annotated_tag":
+			ev.Ref, ev.Tag = "refs/tags/"+ref.Name, ref.Name
+		default:
+			// Mercurial bookmarks and the like: nothing a GitRepo tracks.
+			continue
+		}
+		if !deleted {
+			ev.Commit = ref.Target.Hash
+		}
+		evs = append(evs, ev)
+	}
+	return evs, KindPush, validate(evs)
+}

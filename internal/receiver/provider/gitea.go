@@ -1,0 +1,72 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package provider
+
+import (
+	"net/http"
+
+	"github.com/webhook-operator/webhook-operator/internal/push"
+)
+
+// Gitea (and Forgejo, which sends the Gitea headers too) webhooks:
+// X-Gitea-Event, X-Gitea-Signature is the hex HMAC-SHA256 of the JSON
+// payload, also when it is sent form-encoded.
+type Gitea struct{}
+
+// Key implements Provider.
+func (Gitea) Key() string { return "gitea" }
+
+// Detect implements Provider.
+func (Gitea) Detect(h http.Header) bool {
+	return h.Get("X-Gitea-Event") != "" || h.Get("X-Forgejo-Event") != ""
+}
+
+// Event implements Provider.
+func (Gitea) Event(h http.Header) string {
+	return firstHeader(h, "X-Gitea-Event", "X-Forgejo-Event")
+}
+
+// Delivery implements Provider.
+func (Gitea) Delivery(h http.Header) string {
+	return firstHeader(h, "X-Gitea-Delivery", "X-Forgejo-Delivery")
+}
+
+// Events implements Provider.
+func (Gitea) Events() []string { return []string{"push"} }
+
+// Verify implements Provider.
+func (Gitea) Verify(h http.Header, _, payload, secret []byte) error {
+	return verifyHMACHex(firstHeader(h, "X-Gitea-Signature", "X-Forgejo-Signature"), "", secret, payload)
+}
+
+// Parse implements Provider.
+func (p Gitea) Parse(event string, payload []byte) ([]push.Event, Kind, error) {
+	if event != "push" {
+		return nil, KindIgnored, nil
+	}
+	evs, err := parseGitHubStyle(p.Key(), payload)
+	return evs, KindPush, err
+}
+
+func firstHeader(h http.Header, names ...string) string {
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

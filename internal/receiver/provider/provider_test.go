@@ -1,0 +1,263 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package provider_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/webhook-operator/webhook-operator/internal/push"
+	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
+	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
+)
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDetect(t *testing.T) {
+	payload := []byte(`{}`)
+	for name, want := range map[string]string{
+		"github": "github", "gitlab": "gitlab", "bitbucket": "bitbucket",
+		"bitbucket-server": "bitbucket-server", "gogs": "gogs", "gitea": "gitea",
+	} {
+		t.Run(name, func(t *testing.T) {
+			h, _ := providertest.Delivery{Provider: name, Event: "push", Payload: payload, Secret: []byte("s")}.Build()
+			p := provider.Detect(h)
+			if p == nil || p.Key() != want {
+				t.Fatalf("Detect = %v, want %s", p, want)
+			}
+			if got := p.Delivery(h); got != providertest.DeliveryID {
+				t.Errorf("Delivery = %q", got)
+			}
+		})
+	}
+	t.Run("bitbucket cloud without hook uuid", func(t *testing.T) {
+		h, _ := providertest.Delivery{Provider: "bitbucket", Event: "repo:push", Payload: payload}.Build()
+		h.Del("X-Hook-UUID")
+		if p := provider.Detect(h); p == nil || p.Key() != "bitbucket" {
+			t.Fatalf("Detect = %v", p)
+		}
+	})
+	t.Run("forgejo only", func(t *testing.T) {
+		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
+		h.Set("X-Forgejo-Event", "push")
+		if p := provider.Detect(h); p == nil || p.Key() != "gitea" {
+			t.Fatalf("Detect = %v", p)
+		}
+	})
+	t.Run("none", func(t *testing.T) {
+		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
+		h.Del("X-GitHub-Event")
+		if p := provider.Detect(h); p != nil {
+			t.Fatalf("Detect = %v, want nil", p.Key())
+		}
+	})
+}
+
+func TestVerify(t *testing.T) {
+	secret := []byte("s3cr3t")
+	payload := fixture(t, "github/push.json")
+	type tc struct {
+		provider string
+		form     bool
+		mutate   func(h map[string][]string, body []byte) []byte
+		secret   []byte
+		wantErr  error
+	}
+	cases := map[string]tc{}
+	for _, p := range provider.All() {
+		k := p.Key()
+		cases[k+" valid"] = tc{provider: k}
+		cases[k+" wrong secret"] = tc{provider: k, secret: []byte("other"), wantErr: provider.ErrBadSignature}
+		cases[k+" missing signature"] = tc{provider: k, secret: []byte{}, wantErr: provider.ErrMissingSignature}
+		if k != "gitlab" { // GitLab's token does not cover the body.
+			cases[k+" tampered body"] = tc{provider: k, wantErr: provider.ErrBadSignature,
+				mutate: func(_ map[string][]string, b []byte) []byte { return append(b[:len(b)-2:len(b)-2], ' ', '}') }}
+		}
+	}
+	for _, k := range []string{"github", "gogs", "gitea"} {
+		cases[k+" form"] = tc{provider: k, form: true}
+	}
+	cases["github sha1 only refused"] = tc{provider: "github", wantErr: provider.ErrMissingSignature,
+		mutate: func(h map[string][]string, b []byte) []byte { delete(h, "X-Hub-Signature-256"); return b }}
+	cases["github sha256 prefix required"] = tc{provider: "github", wantErr: provider.ErrBadSignature,
+		mutate: func(h map[string][]string, b []byte) []byte {
+			h["X-Hub-Signature-256"] = []string{h["X-Hub-Signature-256"][0][len("sha256="):]}
+			return b
+		}}
+	cases["bitbucket non-hex"] = tc{provider: "bitbucket", wantErr: provider.ErrBadSignature,
+		mutate: func(h map[string][]string, b []byte) []byte { h["X-Hub-Signature"] = []string{"sha256=zz"}; return b }}
+
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			signWith := secret
+			if c.secret != nil {
+				signWith = c.secret
+				if len(c.secret) == 0 {
+					signWith = nil
+				}
+			}
+			h, body := providertest.Delivery{Provider: c.provider, Event: "push", Payload: payload, Secret: signWith, Form: c.form}.Build()
+			if c.mutate != nil {
+				body = c.mutate(h, body)
+			}
+			p := provider.Detect(h)
+			jsonPayload := body
+			if c.form {
+				jsonPayload = payload
+			}
+			err := p.Verify(h, body, jsonPayload, secret)
+			if c.wantErr == nil && err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if c.wantErr != nil && !errors.Is(err, c.wantErr) {
+				t.Fatalf("Verify = %v, want %v", err, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	gh := []string{"https://github.com/example-org/fleet-examples", "https://github.com/example-org/fleet-examples.git", "git@github.com:example-org/fleet-examples.git"}
+	gl := []string{"https://gitlab.example.com/mike/diaspora", "https://gitlab.example.com/mike/diaspora.git", "git@gitlab.example.com:mike/diaspora.git"}
+	bb := []string{"https://bitbucket.org/example-team/fleet-config"}
+	bbs := []string{"ssh://git@bitbucket.example.com:7999/ops/fleet-config.git", "https://bitbucket.example.com/scm/ops/fleet-config.git", "https://bitbucket.example.com/projects/OPS/repos/fleet-config/browse"}
+	gitea := []string{"https://gitea.example.com/ops/fleet-config", "https://gitea.example.com/ops/fleet-config.git", "git@gitea.example.com:ops/fleet-config.git"}
+	gogs := []string{"https://gogs.example.com/ops/fleet-config", "https://gogs.example.com/ops/fleet-config.git", "git@gogs.example.com:ops/fleet-config.git"}
+
+	cases := map[string]struct {
+		provider provider.Provider
+		event    string
+		fixture  string
+		kind     provider.Kind
+		want     []push.Event
+		wantErr  bool
+	}{
+		"github push": {provider.GitHub{}, "push", "github/push.json", provider.KindPush, []push.Event{{
+			Provider: "github", RepoURLs: gh, Ref: "refs/heads/main", Branch: "main",
+			Commit: "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", DefaultBranch: "main"}}, false},
+		"github tag": {provider.GitHub{}, "push", "github/push_tag.json", provider.KindPush, []push.Event{{
+			Provider: "github", RepoURLs: gh, Ref: "refs/tags/v1.4.0", Tag: "v1.4.0",
+			Commit: "7c1f0d8e9a3b2c4d5e6f708192a3b4c5d6e7f801", DefaultBranch: "main"}}, false},
+		"github deleted": {provider.GitHub{}, "push", "github/push_deleted.json", provider.KindPush, []push.Event{{
+			Provider: "github", RepoURLs: gh, Ref: "refs/heads/feature/old", Branch: "feature/old",
+			DefaultBranch: "main", Deleted: true}}, false},
+		"github ping":                     {provider.GitHub{}, "ping", "github/ping.json", provider.KindPing, nil, false},
+		"github issues":                   {provider.GitHub{}, "issues", "github/issues.json", provider.KindIgnored, nil, false},
+		"github push of an issue payload": {provider.GitHub{}, "push", "github/issues.json", provider.KindPush, nil, true},
+		"gitlab push": {provider.GitLab{}, "Push Hook", "gitlab/push.json", provider.KindPush, []push.Event{{
+			Provider: "gitlab", RepoURLs: gl, Ref: "refs/heads/main", Branch: "main",
+			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main"}}, false},
+		"gitlab tag uses checkout_sha": {provider.GitLab{}, "Tag Push Hook", "gitlab/tag_push.json", provider.KindPush, []push.Event{{
+			Provider: "gitlab", RepoURLs: gl, Ref: "refs/tags/v1.0.0", Tag: "v1.0.0",
+			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main"}}, false},
+		"gitlab deleted": {provider.GitLab{}, "Push Hook", "gitlab/push_deleted.json", provider.KindPush, []push.Event{{
+			Provider: "gitlab", RepoURLs: gl, Ref: "refs/heads/feature/old", Branch: "feature/old",
+			DefaultBranch: "main", Deleted: true}}, false},
+		"gitlab system hook push": {provider.GitLab{}, "System Hook", "gitlab/system_push.json", provider.KindPush, []push.Event{{
+			Provider: "gitlab", RepoURLs: gl, Ref: "refs/heads/main", Branch: "main",
+			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main"}}, false},
+		"gitlab system hook other": {provider.GitLab{}, "System Hook", "gitlab/system_project_create.json", provider.KindIgnored, nil, false},
+		"gitlab issue":             {provider.GitLab{}, "Issue Hook", "gitlab/issue.json", provider.KindIgnored, nil, false},
+		"bitbucket every change": {provider.BitbucketCloud{}, "repo:push", "bitbucket/push.json", provider.KindPush, []push.Event{
+			{Provider: "bitbucket", RepoURLs: bb, Ref: "refs/heads/main", Branch: "main", Commit: "709d658dc5b6d6afcd46049c2f332ee3f515a67d"},
+			{Provider: "bitbucket", RepoURLs: bb, Ref: "refs/tags/v2.3.0", Tag: "v2.3.0", Commit: "709d658dc5b6d6afcd46049c2f332ee3f515a67d"},
+		}, false},
+		"bitbucket deleted": {provider.BitbucketCloud{}, "repo:push", "bitbucket/push_deleted.json", provider.KindPush, []push.Event{
+			{Provider: "bitbucket", RepoURLs: bb, Ref: "refs/heads/feature/old", Branch: "feature/old", Deleted: true},
+		}, false},
+		"bitbucket issue": {provider.BitbucketCloud{}, "issue:created", "bitbucket/issue_created.json", provider.KindIgnored, nil, false},
+		"bitbucket server every change": {provider.BitbucketServer{}, "repo:refs_changed", "bitbucket-server/refs_changed.json", provider.KindPush, []push.Event{
+			{Provider: "bitbucket-server", RepoURLs: bbs, Ref: "refs/heads/main", Branch: "main", Commit: "178864a7d521b6f5e720b386b2c2b0ef8563e0dc"},
+			{Provider: "bitbucket-server", RepoURLs: bbs, Ref: "refs/tags/v2.3.0", Tag: "v2.3.0", Commit: "178864a7d521b6f5e720b386b2c2b0ef8563e0dc"},
+		}, false},
+		"bitbucket server deleted": {provider.BitbucketServer{}, "repo:refs_changed", "bitbucket-server/refs_changed_deleted.json", provider.KindPush, []push.Event{
+			{Provider: "bitbucket-server", RepoURLs: bbs, Ref: "refs/heads/feature/old", Branch: "feature/old", Deleted: true},
+		}, false},
+		"bitbucket server ping": {provider.BitbucketServer{}, "diagnostics:ping", "bitbucket-server/ping.json", provider.KindPing, nil, false},
+		"bitbucket server pr":   {provider.BitbucketServer{}, "pr:opened", "bitbucket-server/pr_opened.json", provider.KindIgnored, nil, false},
+		"gitea push": {provider.Gitea{}, "push", "gitea/push.json", provider.KindPush, []push.Event{{
+			Provider: "gitea", RepoURLs: gitea, Ref: "refs/heads/main", Branch: "main",
+			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
+		"gitea tag": {provider.Gitea{}, "push", "gitea/push_tag.json", provider.KindPush, []push.Event{{
+			Provider: "gitea", RepoURLs: gitea, Ref: "refs/tags/v2.3.0", Tag: "v2.3.0",
+			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
+		"gitea deleted": {provider.Gitea{}, "push", "gitea/push_deleted.json", provider.KindPush, []push.Event{{
+			Provider: "gitea", RepoURLs: gitea, Ref: "refs/heads/feature/old", Branch: "feature/old",
+			DefaultBranch: "main", Deleted: true}}, false},
+		"gitea delete event": {provider.Gitea{}, "delete", "gitea/delete.json", provider.KindIgnored, nil, false},
+		"gogs push": {provider.Gogs{}, "push", "gogs/push.json", provider.KindPush, []push.Event{{
+			Provider: "gogs", RepoURLs: gogs, Ref: "refs/heads/main", Branch: "main",
+			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
+		"gogs tag": {provider.Gogs{}, "push", "gogs/push_tag.json", provider.KindPush, []push.Event{{
+			Provider: "gogs", RepoURLs: gogs, Ref: "refs/tags/v2.3.0", Tag: "v2.3.0",
+			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
+		"gogs deleted": {provider.Gogs{}, "push", "gogs/push_deleted.json", provider.KindPush, []push.Event{{
+			Provider: "gogs", RepoURLs: gogs, Ref: "refs/heads/feature/old", Branch: "feature/old",
+			DefaultBranch: "main", Deleted: true}}, false},
+		"gogs delete event": {provider.Gogs{}, "delete", "gogs/delete.json", provider.KindIgnored, nil, false},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, kind, err := c.provider.Parse(c.event, fixture(t, c.fixture))
+			if c.wantErr {
+				if !errors.Is(err, provider.ErrMalformed) {
+					t.Fatalf("err = %v, want ErrMalformed", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if kind != c.kind {
+				t.Errorf("kind = %v, want %v", kind, c.kind)
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Errorf("events:\n got %+v\nwant %+v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseMalformed(t *testing.T) {
+	for _, p := range provider.All() {
+		event := p.Events()[0]
+		for name, body := range map[string]string{
+			"truncated": `{"ref": "refs/heads/main", "repository": {`,
+			"empty":     ``,
+			"array":     `[]`,
+			"null":      `null`,
+			"no repo":   `{"ref":"refs/heads/main","after":"abc","changes":[{"refId":"refs/heads/main","toHash":"abc"}],"push":{"changes":[{"new":{"type":"branch","name":"main","target":{"hash":"abc"}}}]}}`,
+		} {
+			t.Run(p.Key()+" "+name, func(t *testing.T) {
+				_, _, err := p.Parse(event, []byte(body))
+				if !errors.Is(err, provider.ErrMalformed) {
+					t.Fatalf("Parse = %v, want ErrMalformed", err)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,100 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package receiver
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/go-logr/logr"
+
+	"github.com/webhook-operator/webhook-operator/internal/push"
+	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
+)
+
+// TestServerGracefulShutdown: when the manager's context ends, the server
+// stops accepting connections but finishes the request in flight.
+func TestServerGracefulShutdown(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	d := &fakeDispatcher{fn: func(_ context.Context, req push.Request) (push.Result, error) {
+		close(entered)
+		<-release
+		return push.Result{Written: []push.Trigger{{Namespace: "ns", Name: "repo", Commit: req.Events[0].Commit}}}, nil
+	}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: d, Logger: logr.Discard()})
+	s.listener = ln
+	if err := s.ReadyCheck()(nil); err == nil {
+		t.Error("ready before Start")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Start(ctx) }()
+
+	url := "http://" + ln.Addr().String() + "/any/path"
+	type answer struct {
+		code int
+		err  error
+	}
+	inflight := make(chan answer, 1)
+	go func() {
+		req := providertest.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(url)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			inflight <- answer{err: err}
+			return
+		}
+		resp.Body.Close()
+		inflight <- answer{code: resp.StatusCode}
+	}()
+	<-entered
+	if s.Addr() == nil {
+		t.Fatal("Addr is nil while serving")
+	}
+	if err := s.ReadyCheck()(&http.Request{}); err != nil {
+		t.Errorf("not ready while serving: %v", err)
+	}
+	cancel()
+	// New connections are refused once shutdown began.
+	for {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			break
+		}
+		c.Close()
+	}
+	select {
+	case err := <-stopped:
+		t.Fatalf("Start returned (%v) with a request in flight", err)
+	default:
+	}
+	close(release)
+	if a := <-inflight; a.err != nil || a.code != http.StatusOK {
+		t.Fatalf("in-flight request: %d %v", a.code, a.err)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if s.NeedLeaderElection() {
+		t.Error("every replica must serve")
+	}
+}
