@@ -320,8 +320,11 @@ type stall struct {
 	requeue bool
 }
 
+// Reconcile converges one WebhookReceiver in named steps: get it, finalize it
+// if deleted, preflight the spec, build its Secret, ensure the finalizer,
+// render the children, apply them and remove leftovers, then summarise the
+// outcome into status conditions.
 func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	logger := log.FromContext(ctx)
 	wr := &v1alpha1.WebhookReceiver{}
 	if err := r.Get(ctx, req.NamespacedName, wr); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -329,124 +332,205 @@ func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if !wr.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.finalize(ctx, wr)
 	}
-
 	flavor, st, err := r.preflight(ctx, wr)
+	if err != nil || st != nil {
+		return r.reportStall(ctx, wr, st, err)
+	}
+	secret, st, err := r.desiredSecret(ctx, wr)
+	if err != nil || st != nil {
+		return r.reportStall(ctx, wr, st, err)
+	}
+	if err := r.ensureFinalizer(ctx, wr); err != nil {
+		return ctrl.Result{}, err
+	}
+	crds, err := r.discoverOptionalCRDs()
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	var secret *corev1.Secret
-	if st == nil {
-		secret, st, err = r.desiredSecret(ctx, wr)
+	children := desiredChildren(wr, secret, r.renderParams(flavor), crds)
+
+	changes := &childChanges{}
+	// Deferred so the Events also cover a reconcile that fails half-way.
+	defer r.emitChanges(wr, changes)
+	if st, err := r.applyChildren(ctx, wr, children, changes); err != nil || st != nil {
+		// No reportStall here: an invalid child is neither logged nor requeued.
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		return ctrl.Result{}, r.writeStatus(ctx, wr, st, nil, false)
 	}
-	if st != nil {
-		logger.V(1).Info("stalled", "reason", st.reason, "message", st.message)
-		if err := r.writeStatus(ctx, wr, st, nil, false); err != nil {
-			return ctrl.Result{}, err
-		}
-		if st.requeue {
-			return ctrl.Result{RequeueAfter: r.MissingCRDRequeueAfter}, nil
-		}
-		return ctrl.Result{}, nil
+	if err := r.releaseFinalizer(ctx, wr); err != nil {
+		return ctrl.Result{}, err
 	}
+	return r.summarize(ctx, wr, changes.any())
+}
 
-	cross := render.CrossNamespace(wr)
-	if cross && !controllerutil.ContainsFinalizer(wr, Finalizer) {
-		// Before the ClusterRoleBinding exists, so it can never leak.
-		patch := client.MergeFromWithOptions(wr.DeepCopy(), client.MergeFromWithOptimisticLock{})
+// reportStall ends a reconcile cut short by a step: an error goes back to the
+// workqueue for backoff; a stall is written to status instead, and looked at
+// again later only when its cause is not watched.
+func (r *WebhookReceiverReconciler) reportStall(ctx context.Context, wr *v1alpha1.WebhookReceiver, st *stall, err error) (ctrl.Result, error) {
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	log.FromContext(ctx).V(1).Info("stalled", "reason", st.reason, "message", st.message)
+	if err := r.writeStatus(ctx, wr, st, nil, false); err != nil {
+		return ctrl.Result{}, err
+	}
+	if st.requeue {
+		return ctrl.Result{RequeueAfter: r.MissingCRDRequeueAfter}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// ensureFinalizer adds the finalizer to a cross-namespace receiver before its
+// ClusterRoleBinding exists, so the binding can never leak.
+func (r *WebhookReceiverReconciler) ensureFinalizer(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
+	if !render.CrossNamespace(wr) || controllerutil.ContainsFinalizer(wr, Finalizer) {
+		return nil
+	}
+	return r.patchFinalizer(ctx, wr, true)
+}
+
+// releaseFinalizer drops the finalizer of a receiver that is no longer
+// cross-namespace; applyChildren has already removed its ClusterRoleBinding.
+func (r *WebhookReceiverReconciler) releaseFinalizer(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
+	if render.CrossNamespace(wr) || !controllerutil.ContainsFinalizer(wr, Finalizer) {
+		return nil
+	}
+	return r.patchFinalizer(ctx, wr, false)
+}
+
+// patchFinalizer adds or removes the finalizer. The optimistic lock matters: a
+// merge patch replaces the whole finalizers list, so without it a finalizer
+// added meanwhile by someone else would be lost.
+func (r *WebhookReceiverReconciler) patchFinalizer(ctx context.Context, wr *v1alpha1.WebhookReceiver, add bool) error {
+	patch := client.MergeFromWithOptions(wr.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	what := "adding"
+	if add {
 		controllerutil.AddFinalizer(wr, Finalizer)
-		if err := r.Patch(ctx, wr, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+	} else {
+		what = "removing"
+		controllerutil.RemoveFinalizer(wr, Finalizer)
+	}
+	if err := r.Patch(ctx, wr, patch); err != nil {
+		return fmt.Errorf("%s finalizer: %w", what, err)
+	}
+	return nil
+}
+
+// optionalCRDs says which optional CRDs the cluster serves: a child of a
+// missing kind can be neither applied nor left over.
+type optionalCRDs struct {
+	middleware, httpRoute bool
+}
+
+// discoverOptionalCRDs looks the optional kinds up and watches the installed
+// ones, so a CRD installed after start is picked up without a restart.
+func (r *WebhookReceiverReconciler) discoverOptionalCRDs() (optionalCRDs, error) {
+	var crds optionalCRDs
+	var err error
+	if crds.middleware, err = r.kindInstalled(middlewareGVK); err != nil {
+		return crds, err
+	}
+	if crds.httpRoute, err = r.kindInstalled(httpRouteGVK); err != nil {
+		return crds, err
+	}
+	for _, k := range []struct {
+		gvk       schema.GroupVersionKind
+		installed bool
+	}{{middlewareGVK, crds.middleware}, {httpRouteGVK, crds.httpRoute}} {
+		if !k.installed {
+			continue
+		}
+		if err := r.ensureWatch(k.gvk); err != nil {
+			return crds, err
 		}
 	}
+	return crds, nil
+}
 
-	p := render.Params{Image: r.ReceiverImage, ReceiverClusterRole: r.ReceiverClusterRole, Flavor: flavor}
-	desired := []client.Object{
+// renderParams are the operator-wide inputs of the render builders.
+func (r *WebhookReceiverReconciler) renderParams(flavor v1alpha1.Flavor) render.Params {
+	return render.Params{Image: r.ReceiverImage, ReceiverClusterRole: r.ReceiverClusterRole, Flavor: flavor}
+}
+
+// children is what one reconcile converges on.
+type children struct {
+	// desired are applied, in order (the Secret first, so the Deployment
+	// never starts without it).
+	desired []client.Object
+	// unwanted are what an earlier spec may have left behind; deleted if ours.
+	unwanted []client.Object
+}
+
+// desiredChildren is the pure part of a reconcile: from the receiver (with its
+// finalizer state) it decides which children must exist and which must not.
+func desiredChildren(wr *v1alpha1.WebhookReceiver, secret *corev1.Secret, p render.Params, crds optionalCRDs) children {
+	c := children{desired: []client.Object{
 		secret,
 		render.ServiceAccount(wr),
 		render.Role(wr),
 		render.RoleBinding(wr),
 		render.Deployment(wr, p),
 		render.Service(wr),
-	}
-	var unwanted []client.Object
-	if cross {
-		desired = append(desired, render.ClusterRoleBinding(wr, p))
-		unwanted = append(unwanted, render.GitRepoRoleBinding(wr, p))
+	}}
+	if render.CrossNamespace(wr) {
+		c.desired = append(c.desired, render.ClusterRoleBinding(wr, p))
+		c.unwanted = append(c.unwanted, render.GitRepoRoleBinding(wr, p))
 	} else {
-		desired = append(desired, render.GitRepoRoleBinding(wr, p))
+		c.desired = append(c.desired, render.GitRepoRoleBinding(wr, p))
+		// Only a receiver that was cross-namespace (it has the finalizer) can
+		// have a ClusterRoleBinding to remove.
 		if controllerutil.ContainsFinalizer(wr, Finalizer) {
-			unwanted = append(unwanted, render.ClusterRoleBinding(wr, p))
+			c.unwanted = append(c.unwanted, render.ClusterRoleBinding(wr, p))
 		}
 	}
 	if render.NeedsPDB(wr) {
-		desired = append(desired, render.PodDisruptionBudget(wr))
+		c.desired = append(c.desired, render.PodDisruptionBudget(wr))
 	} else {
-		unwanted = append(unwanted, render.PodDisruptionBudget(wr))
-	}
-	mwInstalled, err := r.kindInstalled(middlewareGVK)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	routeInstalled, err := r.kindInstalled(httpRouteGVK)
-	if err != nil {
-		return ctrl.Result{}, err
+		c.unwanted = append(c.unwanted, render.PodDisruptionBudget(wr))
 	}
 	if wr.Spec.Ingress != nil {
-		desired = append(desired, render.Ingress(wr, p))
-		if routeInstalled {
-			unwanted = append(unwanted, render.HTTPRoute(wr))
+		c.desired = append(c.desired, render.Ingress(wr, p))
+		if crds.httpRoute {
+			c.unwanted = append(c.unwanted, render.HTTPRoute(wr))
 		}
 	} else {
-		desired = append(desired, render.HTTPRoute(wr))
-		unwanted = append(unwanted, render.Ingress(wr, p))
+		c.desired = append(c.desired, render.HTTPRoute(wr))
+		c.unwanted = append(c.unwanted, render.Ingress(wr, p))
 	}
-	if render.NeedsMiddleware(wr, flavor) {
-		desired = append(desired, render.Middleware(wr))
-	} else if mwInstalled {
-		unwanted = append(unwanted, render.Middleware(wr))
+	if render.NeedsMiddleware(wr, p.Flavor) {
+		c.desired = append(c.desired, render.Middleware(wr))
+	} else if crds.middleware {
+		c.unwanted = append(c.unwanted, render.Middleware(wr))
 	}
-	for _, gvk := range []schema.GroupVersionKind{middlewareGVK, httpRouteGVK} {
-		if installed := (gvk == middlewareGVK && mwInstalled) || (gvk == httpRouteGVK && routeInstalled); installed {
-			if err := r.ensureWatch(gvk); err != nil {
-				return ctrl.Result{}, err
-			}
-		}
-	}
+	return c
+}
 
-	// One Event per kind of change and reconcile, listing the children: the
-	// events.k8s.io API folds same-reason Events of one object into a series
-	// and would drop the later children's names.
-	changes := &childChanges{}
-	defer r.emitChanges(wr, changes)
-	for _, obj := range desired {
+// applyChildren applies the desired children, then deletes the unwanted ones,
+// recording every write in changes. A child the API server refuses as invalid
+// (e.g. a name too long for a Service) is a stall: retrying cannot help.
+func (r *WebhookReceiverReconciler) applyChildren(ctx context.Context, wr *v1alpha1.WebhookReceiver, c children, changes *childChanges) (*stall, error) {
+	for _, obj := range c.desired {
 		if err := r.ensure(ctx, obj, changes); err != nil {
 			if apierrors.IsInvalid(err) {
-				// The API server refuses what this spec renders (e.g. a name
-				// too long for a Service): retrying cannot help.
-				st := &stall{reason: ReasonInvalidChild, message: err.Error()}
-				return ctrl.Result{}, r.writeStatus(ctx, wr, st, nil, false)
+				return &stall{reason: ReasonInvalidChild, message: err.Error()}, nil
 			}
-			return ctrl.Result{}, err
+			return nil, err
 		}
 	}
-	for _, obj := range unwanted {
+	for _, obj := range c.unwanted {
 		if err := r.remove(ctx, wr, obj, changes); err != nil {
-			return ctrl.Result{}, err
+			return nil, err
 		}
 	}
-	changed := changes.any()
-	if !cross && controllerutil.ContainsFinalizer(wr, Finalizer) {
-		// The ClusterRoleBinding is gone (removed above): drop the finalizer.
-		patch := client.MergeFromWithOptions(wr.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.RemoveFinalizer(wr, Finalizer)
-		if err := r.Patch(ctx, wr, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("removing finalizer: %w", err)
-		}
-	}
+	return nil, nil
+}
 
+// summarize writes the status from the receiver Deployment. After any write it
+// looks again once the cache has caught up; the next pass normally changes
+// nothing and settles the status.
+func (r *WebhookReceiverReconciler) summarize(ctx context.Context, wr *v1alpha1.WebhookReceiver, changed bool) (ctrl.Result, error) {
 	deploy := &appsv1.Deployment{}
 	if err := r.Get(ctx, types.NamespacedName{Namespace: wr.Namespace, Name: render.ReceiverName(wr)}, deploy); err != nil {
 		if !apierrors.IsNotFound(err) {
@@ -458,8 +542,6 @@ func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, err
 	}
 	if changed {
-		// Look again once the cache has caught up with what was written; the
-		// next pass normally changes nothing and settles the status.
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 	}
 	return ctrl.Result{}, nil
@@ -600,6 +682,9 @@ func (c *childChanges) any() bool {
 	return len(c.created)+len(c.updated)+len(c.deleted) > 0
 }
 
+// emitChanges emits one Event per kind of change and reconcile, listing the
+// children: the events.k8s.io API folds same-reason Events of one object into
+// a series and would drop the later children's names.
 func (r *WebhookReceiverReconciler) emitChanges(wr *v1alpha1.WebhookReceiver, c *childChanges) {
 	for _, e := range []struct {
 		reason, action string
@@ -654,12 +739,7 @@ func (r *WebhookReceiverReconciler) finalize(ctx context.Context, wr *v1alpha1.W
 	if err := r.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting ClusterRoleBinding %s: %w", crb.Name, err)
 	}
-	patch := client.MergeFromWithOptions(wr.DeepCopy(), client.MergeFromWithOptimisticLock{})
-	controllerutil.RemoveFinalizer(wr, Finalizer)
-	if err := r.Patch(ctx, wr, patch); err != nil {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
+	return r.patchFinalizer(ctx, wr, false)
 }
 
 // writeStatus computes the status and writes it only when it changed. An
