@@ -1,20 +1,258 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"time"
+
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/dispatch"
+	"github.com/webhook-operator/webhook-operator/internal/receiver"
 )
 
-// runReceiver is a placeholder until its issue lands.
+// receiverEventSource is the reporting controller of the receiver's Events.
+const receiverEventSource = "webhook-receiver"
+
+// runReceiver runs the webhook receiver of one WebhookReceiver: the HTTP
+// server (internal/receiver) and the GitRepo dispatcher (internal/dispatch)
+// on one controller-runtime manager whose cache holds only what they read.
 func runReceiver(args []string) int {
 	fs := flag.NewFlagSet("receiver", flag.ContinueOnError)
+	name := fs.String("name", "", "name of the WebhookReceiver to serve (required)")
+	namespace := fs.String("namespace", "", "namespace of the WebhookReceiver (required)")
+	secretName := fs.String("secret-name", "", "the receiver's provider Secret (default <name>-webhook)")
+	bindAddr := fs.String("bind-address", receiver.DefaultBindAddress, "address the webhook endpoint binds to")
+	probeAddr := fs.String("health-probe-bind-address", ":8081", "address the health probe endpoint binds to")
+	metricsAddr := fs.String("metrics-bind-address", ":8082", "address the metrics endpoint binds to (0 disables it)")
+	maxBody := fs.Int64("max-body-bytes", receiver.DefaultMaxBodyBytes, "largest webhook body accepted; larger gets 413")
+	ackTimeout := fs.Duration("ack-timeout", receiver.DefaultAckTimeout, "how long a webhook waits for its GitRepo writes before 202")
+	maxPending := fs.Int("max-pending", dispatch.DefaultMaxPending, "GitRepos with a pending write beyond which webhooks get 503")
+	grace := fs.Duration("shutdown-grace-period", dispatch.DefaultShutdownGrace, "how long shutdown may take to flush pending GitRepo writes")
+	kubeconfig := fs.String("kubeconfig", "", "path to a kubeconfig (default: $KUBECONFIG, else in-cluster)")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	fmt.Fprintln(os.Stderr, "receiver: not implemented yet")
-	return 1
+	usageError := func(format string, a ...any) int {
+		fmt.Fprintf(os.Stderr, "receiver: "+format+"\n", a...)
+		fs.Usage()
+		return 2
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError("unexpected arguments %v", fs.Args())
+	case *name == "" || *namespace == "":
+		return usageError("--name and --namespace are required")
+	case *ackTimeout <= 0:
+		return usageError("--ack-timeout must be positive")
+	case *maxBody <= 0:
+		return usageError("--max-body-bytes must be positive")
+	case *grace <= 0:
+		return usageError("--shutdown-grace-period must be positive")
+	}
+	if *secretName == "" {
+		*secretName = (&v1alpha1.WebhookReceiver{ObjectMeta: ctrl.ObjectMeta{Name: *name}}).SecretNameOrDefault()
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("receiver")
+	if err := serveReceiver(ctrl.SetupSignalHandler(), receiverFlags{
+		name: *name, namespace: *namespace, secretName: *secretName, kubeconfig: *kubeconfig,
+		bindAddr: *bindAddr, probeAddr: *probeAddr, metricsAddr: *metricsAddr,
+		maxBody: *maxBody, ackTimeout: *ackTimeout, maxPending: *maxPending, grace: *grace,
+	}); err != nil {
+		log.Error(err, "receiver failed")
+		return 1
+	}
+	return 0
 }
+
+type receiverFlags struct {
+	name, namespace, secretName, kubeconfig string
+	bindAddr, probeAddr, metricsAddr        string
+	maxBody                                 int64
+	ackTimeout, grace                       time.Duration
+	maxPending                              int
+}
+
+func serveReceiver(ctx context.Context, f receiverFlags) error {
+	log := ctrl.Log.WithName("receiver")
+	cfg, err := receiverRESTConfig(f.kubeconfig)
+	if err != nil {
+		return err
+	}
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, fleet.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return fmt.Errorf("building scheme: %w", err)
+		}
+	}
+
+	// Read the WebhookReceiver once, directly, to size the cache: GitRepos of
+	// every namespace only for a cross-namespace receiver that is allowed to
+	// list them, and Namespaces only when their labels can be read. The
+	// batching rate limiter is built from it once too; the operator rolls the
+	// receiver when these change (targets and batching are read at start).
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("creating API client: %w", err)
+	}
+	key := types.NamespacedName{Namespace: f.namespace, Name: f.name}
+	wr := &v1alpha1.WebhookReceiver{ObjectMeta: ctrl.ObjectMeta{Name: f.name, Namespace: f.namespace}}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	if err := direct.Get(rctx, key, wr); err != nil {
+		// Serve anyway: a missing WebhookReceiver enables no provider, and
+		// its own-namespace defaults are the safe ones.
+		log.Error(err, "reading the WebhookReceiver at start; using defaults", "webhookReceiver", key)
+	}
+	allNamespaces, namespaceLabels := false, false
+	if wr.Spec.Targets.NamespaceSelector != nil {
+		allNamespaces = canListWatch(rctx, direct, fleet.SchemeGroupVersion.Group, "gitrepos")
+		namespaceLabels = allNamespaces && canListWatch(rctx, direct, "", "namespaces")
+		if !allNamespaces {
+			log.Info("targets.namespaceSelector is set but GitRepos cannot be listed cluster-wide: targeting this namespace only")
+		} else if !namespaceLabels {
+			log.Info("namespaces cannot be listed: targets.namespaceSelector matches on the kubernetes.io/metadata.name label only")
+		}
+	}
+	cancel()
+
+	byObject := receiver.CacheByObject(f.name, f.namespace, f.secretName)
+	maps.Copy(byObject, dispatch.CacheByObject(f.namespace, allNamespaces, namespaceLabels))
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Cache:                  cache.Options{ByObject: byObject, DefaultTransform: cache.TransformStripManagedFields()},
+		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
+		HealthProbeBindAddress: f.probeAddr,
+		// Runnables (the dispatcher's flush) finish within the grace period.
+		GracefulShutdownTimeout: ptrTo(f.grace + 5*time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("creating manager: %w", err)
+	}
+	if err := dispatch.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	if namespaceLabels {
+		// Create the Namespace informer now, so it syncs with the cache
+		// instead of on the first cross-namespace push.
+		if _, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{}); err != nil {
+			return fmt.Errorf("watching namespaces: %w", err)
+		}
+	}
+	opts := dispatch.Options{
+		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
+		Recorder:        mgr.GetEventRecorder(receiverEventSource),
+		Receiver:        key,
+		AllNamespaces:   allNamespaces,
+		NamespaceLabels: namespaceLabels,
+		MaxPending:      f.maxPending,
+		ShutdownGrace:   f.grace,
+		Logger:          log.WithName("dispatch"),
+	}
+	opts.SetBatching(wr)
+	d, err := dispatch.New(opts)
+	if err != nil {
+		return fmt.Errorf("creating dispatcher: %w", err)
+	}
+	if err := mgr.Add(d); err != nil {
+		return fmt.Errorf("adding dispatcher: %w", err)
+	}
+	srv := receiver.NewServer(receiver.Options{
+		BindAddress:  f.bindAddr,
+		MaxBodyBytes: f.maxBody,
+		AckTimeout:   f.ackTimeout,
+		Settings:     receiver.NewCacheSettings(mgr.GetClient(), f.name, f.namespace, f.secretName),
+		Dispatcher:   d,
+		Logger:       log,
+	})
+	if err := mgr.Add(srv); err != nil {
+		return fmt.Errorf("adding webhook server: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", srv.ReadyCheck()); err != nil {
+		return fmt.Errorf("adding ready check: %w", err)
+	}
+	log.Info("starting", "webhookReceiver", key, "secret", f.secretName,
+		"allNamespaces", allNamespaces, "namespaceLabels", namespaceLabels,
+		"window", opts.Window.String(), "qps", opts.QPS, "burst", opts.Burst)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running manager: %w", err)
+	}
+	return nil
+}
+
+// canListWatch asks the API server whether this process may list and watch
+// a resource in every namespace.
+func canListWatch(ctx context.Context, c client.Client, group, resource string) bool {
+	for _, verb := range []string{"list", "watch"} {
+		ssar := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Group: group, Resource: resource, Verb: verb},
+		}}
+		if err := c.Create(ctx, ssar); err != nil || !ssar.Status.Allowed {
+			return false
+		}
+	}
+	return true
+}
+
+// receiverRESTConfig loads the kubeconfig the controller-runtime way: the
+// --kubeconfig flag, else $KUBECONFIG, else in-cluster, else ~/.kube/config.
+func receiverRESTConfig(path string) (*rest.Config, error) {
+	if path != "" {
+		cfg, err := clientcmd.BuildConfigFromFlags("", path)
+		if err != nil {
+			return nil, fmt.Errorf("loading kubeconfig %s: %w", path, err)
+		}
+		return cfg, nil
+	}
+	cfg, err := config.GetConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	return cfg, nil
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -1,0 +1,96 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package gitrepo
+
+import (
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// IndexRepoURL is the cache field index holding each GitRepo's normalised
+// spec.repo, so finding a push's GitRepos is one map lookup.
+const IndexRepoURL = "spec.repo.normalized"
+
+// IndexFunc is the client.IndexerFunc for IndexRepoURL. A GitRepo whose
+// spec.repo does not parse is not indexed: no push can match it.
+func IndexFunc(obj client.Object) []string {
+	gr, ok := obj.(*fleet.GitRepo)
+	if !ok {
+		return nil
+	}
+	key, err := NormalizeURL(gr.Spec.Repo)
+	if err != nil {
+		return nil
+	}
+	return []string{key}
+}
+
+// Transform is the cache transform for GitRepos: it keeps only what
+// matching and writing read (identity, labels, repo, branch, revision,
+// pollingInterval, webhookSecret, status.webhookCommit) and drops the rest
+// (managedFields, annotations such as last-applied-configuration, targets,
+// status resources and conditions), so the receiver's memory stays small with
+// many GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
+// passes through unchanged.
+func Transform(obj any) (any, error) {
+	gr, ok := obj.(*fleet.GitRepo)
+	if !ok {
+		return obj, nil
+	}
+	return &fleet.GitRepo{
+		TypeMeta: gr.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              gr.Name,
+			Namespace:         gr.Namespace,
+			UID:               gr.UID,
+			ResourceVersion:   gr.ResourceVersion,
+			Generation:        gr.Generation,
+			DeletionTimestamp: gr.DeletionTimestamp,
+			Labels:            gr.Labels,
+		},
+		Spec: fleet.GitRepoSpec{
+			Repo:            gr.Spec.Repo,
+			Branch:          gr.Spec.Branch,
+			Revision:        gr.Spec.Revision,
+			PollingInterval: gr.Spec.PollingInterval,
+			WebhookSecret:   gr.Spec.WebhookSecret,
+		},
+		Status: fleet.GitRepoStatus{
+			WebhookCommit: gr.Status.WebhookCommit,
+		},
+	}, nil
+}
+
+// TransformNamespace is the cache transform for Namespaces, which the
+// receiver only reads for targets.namespaceSelector: name and labels.
+func TransformNamespace(obj any) (any, error) {
+	ns, ok := obj.(*corev1.Namespace)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.Namespace{
+		TypeMeta: ns.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            ns.Name,
+			UID:             ns.UID,
+			ResourceVersion: ns.ResourceVersion,
+			Labels:          ns.Labels,
+		},
+	}, nil
+}
