@@ -42,6 +42,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -211,6 +212,14 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.ingressClassToReceivers)).
 		WithOptions(controller.Options{
 			MaxConcurrentReconciles: 4,
+			// A reconcile is a dozen cached reads and a few applies; a deadline
+			// turns one stuck on a just-installed CRD's informer into an error
+			// that is retried, instead of a key that never reconciles again.
+			ReconciliationTimeout: 15 * time.Second,
+			// The classic queue: with the priority queue (the default since
+			// controller-runtime v0.23) a RequeueAfter was seen to get lost
+			// in envtest runs, leaving a receiver Reconciling.
+			UsePriorityQueue: ptr.To(false),
 			// Per-item exponential backoff on errors, and an overall token
 			// bucket so a burst of events cannot flood the API server.
 			RateLimiter: workqueue.NewTypedMaxOfRateLimiter(

@@ -17,6 +17,10 @@ limitations under the License.
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -64,6 +68,23 @@ func probe(path string) *corev1.Probe {
 	}}}
 }
 
+// AnnotationStartupConfig on the pod template carries a hash of the spec
+// fields the receiver reads only at start (batching sets up its rate limiter,
+// namespaceSelector decides which namespaces its cache watches), so changing
+// them rolls the receiver instead of being silently ignored.
+const AnnotationStartupConfig = "gitops.webhook-operator.dev/startup-config"
+
+// StartupConfigHash is a short stable hash of spec.batching and
+// spec.targets.namespaceSelector.
+func StartupConfigHash(wr *v1alpha1.WebhookReceiver) string {
+	raw, _ := json.Marshal(struct {
+		B v1alpha1.Batching
+		N *metav1.LabelSelector
+	}{wr.Spec.Batching, wr.Spec.Targets.NamespaceSelector})
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:8])
+}
+
 // Deployment runs the receiver with the "restricted" pod security profile.
 func Deployment(wr *v1alpha1.WebhookReceiver, p Params) *appsv1.Deployment {
 	return &appsv1.Deployment{
@@ -73,7 +94,10 @@ func Deployment(wr *v1alpha1.WebhookReceiver, p Params) *appsv1.Deployment {
 			Replicas: ptr.To(Replicas(wr)),
 			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(wr)},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: Labels(wr)},
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      Labels(wr),
+					Annotations: map[string]string{AnnotationStartupConfig: StartupConfigHash(wr)},
+				},
 				Spec: corev1.PodSpec{
 					ServiceAccountName: ReceiverName(wr),
 					SecurityContext: &corev1.PodSecurityContext{

@@ -19,10 +19,14 @@ package render
 import (
 	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
 
 func TestDeployment(t *testing.T) {
@@ -122,5 +126,33 @@ func TestServiceAndPDB(t *testing.T) {
 	p := PodDisruptionBudget(wr)
 	if p.Spec.MinAvailable.IntValue() != 1 || p.Spec.Selector.MatchLabels[LabelInstance] != "fleet" {
 		t.Errorf("pdb = %+v", p.Spec)
+	}
+}
+
+func TestStartupConfigHashRollsOnStartupFields(t *testing.T) {
+	base := &v1alpha1.WebhookReceiver{}
+	base.Name, base.Namespace = "fleet", "ns"
+	h := StartupConfigHash(base)
+	cases := map[string]struct {
+		mutate   func(*v1alpha1.WebhookReceiver)
+		wantRoll bool
+	}{
+		"qps change rolls": {func(w *v1alpha1.WebhookReceiver) { w.Spec.Batching.QPS = ptr.To[int32](5) }, true},
+		"window change rolls": {func(w *v1alpha1.WebhookReceiver) {
+			w.Spec.Batching.Window = &metav1.Duration{Duration: 5 * time.Second}
+		}, true},
+		"namespaceSelector change rolls": {func(w *v1alpha1.WebhookReceiver) { w.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{} }, true},
+		"GitRepo selector does not roll": {func(w *v1alpha1.WebhookReceiver) { w.Spec.Targets.Selector = &metav1.LabelSelector{} }, false},
+		"polling interval does not roll": {func(w *v1alpha1.WebhookReceiver) { w.Spec.PollingInterval = &metav1.Duration{Duration: time.Minute} }, false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := base.DeepCopy()
+			tc.mutate(w)
+			got := Deployment(w, Params{}).Spec.Template.Annotations[AnnotationStartupConfig]
+			if rolled := got != h; rolled != tc.wantRoll {
+				t.Fatalf("rolled=%v, want %v", rolled, tc.wantRoll)
+			}
+		})
 	}
 }
