@@ -1,20 +1,489 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	fleetv1alpha1 "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
+
+	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 )
 
-// runDev is a placeholder until its issue lands.
+// devReceiverClusterRole is config/rbac/receiver_role.yaml's name after
+// kustomize's namePrefix, the manager's --receiver-cluster-role default.
+const devReceiverClusterRole = "webhook-operator-receiver-role"
+
+// runDev starts a local control plane (or uses --kubeconfig's cluster), the
+// operator and one receiver as child processes, applies config/samples/dev,
+// prints how to send a signed push, and stops everything on Ctrl-C.
 func runDev(args []string) int {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	kubeconfig := fs.String("kubeconfig", "", "use the cluster of this kubeconfig instead of starting a local control plane")
+	port := fs.Int("port", 0, "port of the receiver on 127.0.0.1 (0: a free port)")
+	samples := fs.String("samples", "", "folder of YAML to apply (default: <repo>/config/samples/dev)")
+	verbosity := fs.Int("v", 0, "log verbosity of the embedded libraries (envtest)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: webhook-operator dev [flags]\n\n"+
+			"Runs a local control plane (kube-apiserver + etcd + kube-controller-manager from bin/k8s),\n"+
+			"the operator and a receiver, applies config/samples/dev and prints a signed curl push.\n"+
+			"Stops everything on Ctrl-C.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	fmt.Fprintln(os.Stderr, "dev: not implemented yet")
-	return 1
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "dev: unexpected arguments %v\n", fs.Args())
+		fs.Usage()
+		return 2
+	}
+	// dev talks to a person: its own progress goes to stdout as plain lines;
+	// library logs (envtest) go to stderr through controller-runtime's logger.
+	ctrl.SetLogger(funcr.New(func(prefix, args string) {
+		fmt.Fprintln(os.Stderr, prefix, args)
+	}, funcr.Options{Verbosity: *verbosity}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	d := &devRun{out: os.Stdout, start: time.Now(), kubeconfig: *kubeconfig, port: *port, samples: *samples}
+	err := d.run(ctx)
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(os.Stderr, "\ndev: %v\n", err)
+	}
+	d.step("stopping everything dev started ...")
+	if cerr := d.cleanup(); cerr != nil {
+		fmt.Fprintf(os.Stderr, "dev: cleanup: %v\n", cerr)
+		return 1
+	}
+	d.step("stopped; nothing left running")
+	if err != nil && ctx.Err() == nil {
+		return 1
+	}
+	return 0
+}
+
+type devRun struct {
+	out        io.Writer
+	start      time.Time
+	kubeconfig string
+	port       int
+	samples    string
+
+	root  string
+	dir   string
+	cp    *devenv.ControlPlane
+	procs []*devenv.Process
+	// created are objects dev created in an existing cluster, deleted on exit.
+	created []*unstructured.Unstructured
+	c       client.Client
+}
+
+func (d *devRun) step(format string, a ...any) {
+	fmt.Fprintf(d.out, "[%6.1fs] %s\n", time.Since(d.start).Seconds(), fmt.Sprintf(format, a...))
+}
+
+func (d *devRun) run(ctx context.Context) error {
+	var err error
+	if d.root, err = devenv.RepoRoot(); err != nil {
+		return err
+	}
+	if d.dir, err = os.MkdirTemp("", "webhook-operator-dev-"); err != nil {
+		return fmt.Errorf("creating a work folder: %w", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this executable: %w", err)
+	}
+	crds := []string{filepath.Join(d.root, "config", "crd", "bases"), filepath.Join(d.root, "test", "crds", "fleet")}
+
+	var cfg *rest.Config
+	embedded := d.kubeconfig == ""
+	if embedded {
+		if err := d.ensureAssets(ctx); err != nil {
+			return err
+		}
+		d.cp, err = devenv.StartControlPlane(devenv.ControlPlaneOptions{
+			AssetsDir: devenv.AssetsDir(d.root), Dir: d.dir, CRDPaths: crds,
+			ControllerManager: true, Progress: devStepWriter{d},
+		})
+		if err != nil {
+			return err
+		}
+		cfg, d.kubeconfig = d.cp.Config, d.cp.Kubeconfig
+	} else {
+		if cfg, err = clientcmd.BuildConfigFromFlags("", d.kubeconfig); err != nil {
+			return fmt.Errorf("loading %s: %w", d.kubeconfig, err)
+		}
+		d.step("using the cluster at %s; installing the WebhookReceiver and GitRepo CRDs ...", cfg.Host)
+		if err := devenv.InstallCRDs(cfg, crds); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if d.c, err = devenv.NewClient(cfg); err != nil {
+		return err
+	}
+
+	// The ClusterRole every receiver ServiceAccount is bound to, under the
+	// name `make deploy` gives it.
+	role, err := os.ReadFile(filepath.Join(d.root, "config", "rbac", "receiver_role.yaml"))
+	if err != nil {
+		return fmt.Errorf("reading the receiver ClusterRole: %w", err)
+	}
+	if err := d.apply(ctx, role, func(u *unstructured.Unstructured) { u.SetName(devReceiverClusterRole) }); err != nil {
+		return err
+	}
+
+	bin := devenv.Binary{Path: exe, Kubeconfig: d.kubeconfig, LogDir: d.dir}
+	d.step("starting the operator: %s manager (log: %s)", exe, filepath.Join(d.dir, "manager.log"))
+	mgr, err := bin.StartManager(ctx, "manager")
+	if err != nil {
+		return err
+	}
+	d.procs = append(d.procs, mgr.Process)
+
+	wr, repos, err := d.applySamples(ctx)
+	if err != nil {
+		return err
+	}
+	secretName := wr.SecretNameOrDefault()
+	d.step("waiting for the operator to generate Secret %s/%s ...", wr.Namespace, secretName)
+	secret, err := d.waitSecret(ctx, wr.Namespace, secretName, whv1alpha1.SecretKeyGitHub, mgr.Process)
+	if err != nil {
+		return err
+	}
+
+	if embedded {
+		// No kubelet: the receiver runs as a local process; report its pod
+		// Ready so the Deployment (and the WebhookReceiver) become Ready.
+		sel := labels.SelectorFromSet(labels.Set{"app.kubernetes.io/name": "webhook-receiver", "app.kubernetes.io/instance": wr.Name})
+		go devenv.RunPodReadiness(ctx, d.c, wr.Namespace, sel, time.Second, nil)
+	}
+
+	bind := ""
+	if d.port != 0 {
+		bind = fmt.Sprintf("127.0.0.1:%d", d.port)
+	}
+	d.step("starting the receiver: %s receiver --name %s --namespace %s (log: %s)", exe, wr.Name, wr.Namespace, filepath.Join(d.dir, "receiver.log"))
+	rcv, err := bin.StartReceiver(ctx, "receiver", devenv.ReceiverOptions{Name: wr.Name, Namespace: wr.Namespace, SecretName: secretName, Bind: bind})
+	if err != nil {
+		return err
+	}
+	d.procs = append(d.procs, rcv.Process)
+
+	d.step("waiting for WebhookReceiver %s/%s to be Ready ...", wr.Namespace, wr.Name)
+	wr = d.waitReady(ctx, wr)
+	if err := d.printInstructions(wr, repos, secret, rcv.Endpoints); err != nil {
+		return err
+	}
+
+	// Stay up until Ctrl-C, or stop if a child dies (dev is useless then).
+	cases := make(chan *devenv.Process, len(d.procs)+1)
+	watch := append([]*devenv.Process{}, d.procs...)
+	if d.cp != nil && d.cp.ControllerManager != nil {
+		watch = append(watch, d.cp.ControllerManager)
+	}
+	for _, p := range watch {
+		go func() {
+			select {
+			case <-p.Done():
+				cases <- p
+			case <-ctx.Done():
+			}
+		}()
+	}
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(d.out)
+		d.step("interrupted")
+		return nil
+	case p := <-cases:
+		_, werr := p.Exited()
+		return fmt.Errorf("%s exited unexpectedly (%v); last log lines:\n%s", p.Spec.Name, werr, p.LogTail(20))
+	}
+}
+
+// ensureAssets builds the control-plane binaries if bin/k8s lacks them,
+// streaming the build's output (it takes a while the first time).
+func (d *devRun) ensureAssets(ctx context.Context) error {
+	assets := devenv.AssetsDir(d.root)
+	all := []string{devenv.BinAPIServer, devenv.BinEtcd, devenv.BinControllerManager}
+	if devenv.CheckAssets(assets, all...) == nil {
+		return nil
+	}
+	d.step("control-plane binaries missing from %s: building them with hack/envtest-bins.sh (about 20 minutes the first time) ...", assets)
+	cmd := exec.CommandContext(ctx, filepath.Join(d.root, "hack", "envtest-bins.sh"))
+	cmd.Dir = d.root
+	cmd.Env = append(os.Environ(), "OUT_DIR="+assets)
+	cmd.Stdout, cmd.Stderr = d.out, d.out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("hack/envtest-bins.sh: %w", err)
+	}
+	return devenv.CheckAssets(assets, all...)
+}
+
+func (d *devRun) apply(ctx context.Context, data []byte, mutate func(*unstructured.Unstructured)) error {
+	// Remember what did not exist, to remove it again from an existing cluster.
+	var fresh []*unstructured.Unstructured
+	wrapped := func(u *unstructured.Unstructured) {
+		if mutate != nil {
+			mutate(u)
+		}
+		if d.cp == nil && u.GetKind() != "Namespace" {
+			probe := &unstructured.Unstructured{}
+			probe.SetGroupVersionKind(u.GroupVersionKind())
+			ns := u.GetNamespace()
+			if err := d.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: u.GetName()}, probe); apierrors.IsNotFound(err) {
+				fresh = append(fresh, u)
+			}
+		}
+	}
+	_, err := devenv.ApplyYAML(ctx, d.c, data, "default", wrapped)
+	d.created = append(d.created, fresh...)
+	return err
+}
+
+func (d *devRun) applySamples(ctx context.Context) (*whv1alpha1.WebhookReceiver, []*fleetv1alpha1.GitRepo, error) {
+	dir := d.samples
+	if dir == "" {
+		dir = filepath.Join(d.root, "config", "samples", "dev")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		return nil, nil, fmt.Errorf("no sample YAML in %s", dir)
+	}
+	sort.Strings(files)
+	var wrKey *types.NamespacedName
+	var repoKeys []types.NamespacedName
+	for _, f := range files {
+		if filepath.Base(f) == "kustomization.yaml" {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading %s: %w", f, err)
+		}
+		d.step("applying %s", devRelPath(d.root, f))
+		err = d.apply(ctx, data, func(u *unstructured.Unstructured) {
+			ns := u.GetNamespace()
+			if ns == "" {
+				ns = "default"
+			}
+			key := types.NamespacedName{Namespace: ns, Name: u.GetName()}
+			switch u.GroupVersionKind().GroupKind() {
+			case whv1alpha1.GroupVersion.WithKind("WebhookReceiver").GroupKind():
+				if wrKey == nil {
+					wrKey = &key
+				}
+			case fleetv1alpha1.SchemeGroupVersion.WithKind("GitRepo").GroupKind():
+				repoKeys = append(repoKeys, key)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if wrKey == nil {
+		return nil, nil, fmt.Errorf("no WebhookReceiver among the samples in %s", dir)
+	}
+	wr := &whv1alpha1.WebhookReceiver{}
+	if err := d.c.Get(ctx, *wrKey, wr); err != nil {
+		return nil, nil, fmt.Errorf("reading WebhookReceiver %s: %w", wrKey, err)
+	}
+	var repos []*fleetv1alpha1.GitRepo
+	for _, k := range repoKeys {
+		gr := &fleetv1alpha1.GitRepo{}
+		if err := d.c.Get(ctx, k, gr); err != nil {
+			return nil, nil, fmt.Errorf("reading GitRepo %s: %w", k, err)
+		}
+		repos = append(repos, gr)
+	}
+	return wr, repos, nil
+}
+
+func (d *devRun) waitSecret(ctx context.Context, ns, name, key string, mgr *devenv.Process) ([]byte, error) {
+	var val []byte
+	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
+		if done, _ := mgr.Exited(); done {
+			return false, errors.New("the operator exited")
+		}
+		sec := &corev1.Secret{}
+		if err := d.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, sec); err != nil {
+			return false, nil
+		}
+		val = sec.Data[key]
+		return len(val) > 0, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the operator did not write key %q of Secret %s/%s: %w; operator log:\n%s", key, ns, name, err, mgr.LogTail(20))
+	}
+	return val, nil
+}
+
+// waitReady waits (bounded) for Ready=True and a URL; it returns the latest
+// WebhookReceiver either way, so its status can be shown.
+func (d *devRun) waitReady(ctx context.Context, wr *whv1alpha1.WebhookReceiver) *whv1alpha1.WebhookReceiver {
+	key := client.ObjectKeyFromObject(wr)
+	_ = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 45*time.Second, true, func(ctx context.Context) (bool, error) {
+		cur := &whv1alpha1.WebhookReceiver{}
+		if err := d.c.Get(ctx, key, cur); err != nil {
+			return false, nil
+		}
+		wr = cur
+		return meta.IsStatusConditionTrue(cur.Status.Conditions, whv1alpha1.ConditionReady) && cur.Status.URL != "", nil
+	})
+	return wr
+}
+
+func (d *devRun) printInstructions(wr *whv1alpha1.WebhookReceiver, repos []*fleetv1alpha1.GitRepo, secret []byte, ep devenv.Endpoints) error {
+	w := d.out
+	fmt.Fprintf(w, "\n=== webhook-operator dev is running (Ctrl-C stops everything) ===\n\n")
+	fmt.Fprintf(w, "WebhookReceiver %s/%s\n", wr.Namespace, wr.Name)
+	fmt.Fprintf(w, "  status.url:    %s   (the URL for the Git host, behind the Ingress of a real cluster)\n", devOrNone(wr.Status.URL))
+	fmt.Fprintf(w, "  status.secret: %s   (key %q holds the generated GitHub secret)\n", devOrNone(wr.Status.SecretName), whv1alpha1.SecretKeyGitHub)
+	conds := wr.Status.Conditions
+	if len(conds) == 0 {
+		fmt.Fprintf(w, "  conditions:    none yet (see the operator log)\n")
+	}
+	for _, c := range conds {
+		line := fmt.Sprintf("  %-14s %-5s %s", c.Type+":", c.Status, c.Reason)
+		if c.Message != "" {
+			line += ": " + c.Message
+		}
+		fmt.Fprintln(w, line)
+	}
+	if d.cp == nil && !meta.IsStatusConditionTrue(conds, whv1alpha1.ConditionReady) {
+		fmt.Fprintf(w, "  (the receiver Deployment needs the operator image in this cluster; the local receiver below serves meanwhile)\n")
+	}
+	fmt.Fprintf(w, "\nWebhook URL (this machine): %s\n", ep.WebhookURL())
+	if len(repos) == 0 {
+		fmt.Fprintf(w, "\nno GitRepo among the samples: nothing to push to\n")
+		return nil
+	}
+	gr := repos[0]
+	push := devenv.Push{Provider: devenv.GitHub, RepoURL: gr.Spec.Repo, Branch: gr.Spec.Branch, Commit: devenv.RandomSHA()}
+	if push.Branch == "" {
+		push.Branch = "master"
+	}
+	push.DefaultBranch = push.Branch
+	body, err := push.Body()
+	if err != nil {
+		return err
+	}
+	bodyFile := filepath.Join(d.dir, "github-push.json")
+	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
+		return fmt.Errorf("writing the push body: %w", err)
+	}
+	fmt.Fprintf(w, "\nSend a signed GitHub push of %s (%s -> %s):\n\n", gr.Spec.Repo, push.Branch, push.Commit)
+	fmt.Fprintf(w, "%s\n", devenv.CurlCommand(ep.WebhookURL(), push.Headers(body, secret), bodyFile))
+	fmt.Fprintf(w, "\nThen GitRepo %s/%s carries the commit:\n\n", gr.Namespace, gr.Name)
+	fmt.Fprintf(w, "kubectl --kubeconfig %s -n %s get gitrepo %s -o jsonpath='{.status.webhookCommit}{\"\\n\"}'\n", d.kubeconfig, gr.Namespace, gr.Name)
+	fmt.Fprintf(w, "\nMore: kubectl --kubeconfig %s get whr,gitrepo,deploy,svc,ingress -A\n", d.kubeconfig)
+	fmt.Fprintf(w, "Logs: %s/{manager,receiver}.log", d.dir)
+	if d.cp != nil {
+		fmt.Fprintf(w, " and %s/kube-controller-manager.log", d.dir)
+	}
+	fmt.Fprintf(w, "\n\n")
+	return nil
+}
+
+// cleanup stops the receiver, the operator and the control plane, in that
+// order, and removes the work folder.
+func (d *devRun) cleanup() error {
+	var errs []error
+	for i := len(d.procs) - 1; i >= 0; i-- {
+		if err := d.procs[i].Stop(15 * time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if d.cp != nil {
+		if err := d.cp.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	} else if d.c != nil && len(d.created) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for i := len(d.created) - 1; i >= 0; i-- {
+			u := d.created[i]
+			if err := d.c.Delete(ctx, u); err != nil && !apierrors.IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("deleting %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err))
+			}
+		}
+	}
+	if d.dir != "" {
+		if err := os.RemoveAll(d.dir); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", d.dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// devStepWriter turns each line written to it into a timestamped step.
+type devStepWriter struct{ d *devRun }
+
+func (s devStepWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		s.d.step("%s", line)
+	}
+	return len(p), nil
+}
+
+func devRelPath(root, path string) string {
+	if r, err := filepath.Rel(root, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+func devOrNone(s string) string {
+	if s == "" {
+		return "(not set yet)"
+	}
+	return s
 }

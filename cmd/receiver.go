@@ -156,6 +156,13 @@ func serveReceiver(ctx context.Context, f receiverFlags) error {
 	}
 	cancel()
 
+	// The workqueue's token bucket (spec.batching) is the limit on GitRepo
+	// writes; client-go's default 5 QPS would silently cap it below that.
+	// A GitRepo's first trigger costs two writes (spec, then status), plus
+	// an Event per write, hence the headroom.
+	cfg.QPS = float32(3*wr.Spec.Batching.QPSOrDefault() + 10)
+	cfg.Burst = int(3*wr.Spec.Batching.BurstOrDefault() + 10)
+
 	byObject := receiver.CacheByObject(f.name, f.namespace, f.secretName)
 	maps.Copy(byObject, dispatch.CacheByObject(f.namespace, allNamespaces, namespaceLabels))
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{

@@ -1,0 +1,181 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package devenv
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// Binary is the webhook-operator binary, run as separate processes the way a
+// cluster runs them (each subcommand in its own process).
+type Binary struct {
+	// Path of the webhook-operator executable.
+	Path string
+	// Kubeconfig passed to every subcommand as --kubeconfig.
+	Kubeconfig string
+	// LogDir receives <name>.log per process.
+	LogDir string
+	// Output, when set, also receives every process's output.
+	Output io.Writer
+}
+
+// BuildBinary runs `go build -o dir/webhook-operator ./cmd` in root.
+func BuildBinary(ctx context.Context, root, dir string) (string, error) {
+	out := filepath.Join(dir, "webhook-operator")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd: %w\n%s", err, b)
+	}
+	return out, nil
+}
+
+// Endpoints are the loopback addresses a started subcommand serves.
+type Endpoints struct {
+	// Bind is the receiver's webhook address (empty for the manager).
+	Bind    string
+	Health  string
+	Metrics string
+}
+
+// WebhookURL is the receiver's local webhook URL.
+func (e Endpoints) WebhookURL() string { return "http://" + e.Bind + "/" }
+
+// MetricsURL is the process's Prometheus endpoint.
+func (e Endpoints) MetricsURL() string { return "http://" + e.Metrics + "/metrics" }
+
+// Subcommand is a started webhook-operator subcommand.
+type Subcommand struct {
+	*Process
+	Endpoints Endpoints
+}
+
+// StartManager runs `webhook-operator manager` with free health and metrics
+// ports and waits until its health probe answers.
+func (b Binary) StartManager(ctx context.Context, name string, extra ...string) (*Subcommand, error) {
+	ep, err := freeEndpoints(false)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"manager",
+		"--kubeconfig", b.Kubeconfig,
+		"--health-probe-bind-address", ep.Health,
+		"--metrics-bind-address", ep.Metrics,
+	}, extra...)
+	return b.start(ctx, name, args, ep, nil)
+}
+
+// ReceiverOptions selects the WebhookReceiver a receiver process serves.
+type ReceiverOptions struct {
+	Name, Namespace, SecretName string
+	// Kubeconfig overrides Binary.Kubeconfig (e.g. a ServiceAccount's).
+	Kubeconfig string
+	// Bind is the webhook address; empty picks a free loopback port.
+	Bind string
+	// Extra flags, e.g. --ack-timeout.
+	Extra []string
+	// Env is added to the process environment.
+	Env []string
+}
+
+// StartReceiver runs `webhook-operator receiver` for one WebhookReceiver and
+// waits until its health probe answers.
+func (b Binary) StartReceiver(ctx context.Context, name string, o ReceiverOptions) (*Subcommand, error) {
+	ep, err := freeEndpoints(o.Bind == "")
+	if err != nil {
+		return nil, err
+	}
+	if o.Bind != "" {
+		ep.Bind = o.Bind
+	}
+	kc := b.Kubeconfig
+	if o.Kubeconfig != "" {
+		kc = o.Kubeconfig
+	}
+	args := []string{"receiver",
+		"--name", o.Name, "--namespace", o.Namespace,
+		"--kubeconfig", kc,
+		"--bind-address", ep.Bind,
+		"--health-probe-bind-address", ep.Health,
+		"--metrics-bind-address", ep.Metrics,
+	}
+	if o.SecretName != "" {
+		args = append(args, "--secret-name", o.SecretName)
+	}
+	return b.start(ctx, name, append(args, o.Extra...), ep, o.Env)
+}
+
+// Restart starts an exited subcommand again with the same flags and ports.
+func (b Binary) Restart(ctx context.Context, s *Subcommand) (*Subcommand, error) {
+	if done, _ := s.Exited(); !done {
+		return nil, fmt.Errorf("%s is still running", s.Spec.Name)
+	}
+	return b.start(ctx, s.Spec.Name, s.Spec.Args, s.Endpoints, s.Spec.Env)
+}
+
+func (b Binary) start(ctx context.Context, name string, args []string, ep Endpoints, env []string) (*Subcommand, error) {
+	spec := ProcessSpec{Name: name, Path: b.Path, Args: args, Env: env, Output: b.Output}
+	if b.LogDir != "" {
+		spec.LogFile = filepath.Join(b.LogDir, name+".log")
+	}
+	p, err := StartProcess(spec)
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	if err := WaitHTTPOK(wctx, "http://"+ep.Health+"/healthz", p); err != nil {
+		_ = p.Stop(5 * time.Second)
+		return nil, fmt.Errorf("%s did not become healthy: %w", name, err)
+	}
+	return &Subcommand{Process: p, Endpoints: ep}, nil
+}
+
+func freeEndpoints(withBind bool) (Endpoints, error) {
+	n := 2
+	if withBind {
+		n = 3
+	}
+	// Hold every listener until all are picked, so the ports differ.
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return Endpoints{}, fmt.Errorf("picking a free port: %w", err)
+		}
+		defer func() { _ = l.Close() }()
+		addrs = append(addrs, l.Addr().String())
+	}
+	ep := Endpoints{Health: addrs[0], Metrics: addrs[1]}
+	if withBind {
+		ep.Bind = addrs[2]
+	}
+	return ep, nil
+}
+
+// Exists reports whether path exists.
+func Exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
