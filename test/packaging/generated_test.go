@@ -19,6 +19,7 @@ package packaging
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,58 @@ func TestControllerGenOutputUpToDate(t *testing.T) {
 	}
 	if d := diffFile(filepath.Join(root, "config", "rbac", "role.yaml"), filepath.Join(rbacOut, "role.yaml")); d != "" {
 		t.Errorf("config/rbac/role.yaml is stale (run 'make manifests'): %s", d)
+	}
+}
+
+// TestFleetGitRepoCRDUpToDate regenerates the GitRepo CRD the tests and
+// `make dev` install from Fleet's Go types, as `make manifests` does.
+func TestFleetGitRepoCRDUpToDate(t *testing.T) {
+	root := repoRoot(t)
+	fleetDir := strings.TrimSpace(string(run(t, root, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/rancher/fleet/pkg/apis")))
+	out := t.TempDir()
+	run(t, root, tool(t, "controller-gen"), "crd",
+		"paths="+filepath.Join(fleetDir, "fleet.cattle.io", "v1alpha1")+"/...", "output:crd:artifacts:config="+out)
+	name := "fleet.cattle.io_gitrepos.yaml"
+	if d := diffFile(filepath.Join(root, "test", "crds", "fleet", name), filepath.Join(out, name)); d != "" {
+		t.Errorf("test/crds/fleet/%s is stale (run 'make manifests'): %s", name, d)
+	}
+}
+
+// TestDeepCopyUpToDate runs `controller-gen object` on a copy of the API
+// package (it writes in place) and compares with the committed file.
+func TestDeepCopyUpToDate(t *testing.T) {
+	root := repoRoot(t)
+	work := t.TempDir()
+	for _, f := range []string{"go.mod", "go.sum"} {
+		copyFile(t, filepath.Join(root, f), filepath.Join(work, f))
+	}
+	api := filepath.Join("api", "v1alpha1")
+	files, err := filepath.Glob(filepath.Join(root, api, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") && filepath.Base(f) != "zz_generated.deepcopy.go" {
+			copyFile(t, f, filepath.Join(work, api, filepath.Base(f)))
+		}
+	}
+	run(t, work, tool(t, "controller-gen"), "object:headerFile="+filepath.Join(root, "hack", "boilerplate.go.txt"), "paths=./api/...")
+	name := "zz_generated.deepcopy.go"
+	if d := diffFile(filepath.Join(root, api, name), filepath.Join(work, api, name)); d != "" {
+		t.Errorf("%s is stale (run 'make generate'): %s", filepath.Join(api, name), d)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, raw, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
