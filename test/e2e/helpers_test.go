@@ -17,11 +17,13 @@ limitations under the License.
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -84,6 +86,30 @@ func send(url string, p devenv.Push, secret []byte) reply {
 	GinkgoHelper()
 	req, err := p.NewRequest(context.Background(), url, secret)
 	Expect(err).NotTo(HaveOccurred())
+	return do(req)
+}
+
+// sendForm posts the push as application/x-www-form-urlencoded with the JSON
+// in the payload field, signed the provider's way: GitHub signs the form body
+// as sent, Gogs and Gitea sign the JSON payload itself.
+func sendForm(target string, p devenv.Push, secret []byte) reply {
+	GinkgoHelper()
+	payload, err := p.Body()
+	Expect(err).NotTo(HaveOccurred())
+	form := []byte(url.Values{"payload": {string(payload)}}.Encode())
+	signed := payload
+	if p.Provider == devenv.GitHub {
+		signed = form
+	}
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(form))
+	Expect(err).NotTo(HaveOccurred())
+	req.Header = p.Headers(signed, secret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return do(req)
+}
+
+func do(req *http.Request) reply {
+	GinkgoHelper()
 	resp, err := httpClient.Do(req)
 	Expect(err).NotTo(HaveOccurred())
 	defer func() { _ = resp.Body.Close() }()

@@ -205,6 +205,27 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
 	})
 
+	It("accepts form-encoded pushes from GitHub, Gogs and Gitea, signed the way each signs them", func() {
+		for _, tc := range providerCases {
+			if tc.provider != devenv.GitHub && tc.provider != devenv.Gogs && tc.provider != devenv.Gitea {
+				continue
+			}
+			p := tc.push
+			p.Provider, p.Commit = tc.provider, devenv.RandomSHA()
+			secret := receiverSecretValue(Default, wr, tc.provider)
+
+			r := sendForm(receiver.Endpoints.WebhookURL(), p, []byte("not-the-secret"))
+			Expect(r.Code).To(Equal(http.StatusUnauthorized), "%s form, wrongly signed: %s", tc.provider, r.Body)
+
+			r = sendForm(receiver.Endpoints.WebhookURL(), p, secret)
+			Expect(r.Code).To(Or(Equal(http.StatusOK), Equal(http.StatusAccepted)), "%s form: %s", tc.provider, r.Body)
+			Expect(r.triggered()).To(ConsistOf(nsPush+"/"+tc.gitRepo), "%s form: %s", tc.provider, r.Body)
+			Eventually(func(g Gomega) {
+				g.Expect(getGitRepo(g, nsPush, tc.gitRepo).Status.WebhookCommit).To(Equal(p.Commit))
+			}).WithTimeout(30*time.Second).Should(Succeed(), tc.provider)
+		}
+	})
+
 	It("refuses an unsigned or wrongly signed push with 401 and changes nothing", func() {
 		before := webhookCommits(nsPush)
 		for _, tc := range providerCases {
