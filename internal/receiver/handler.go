@@ -61,6 +61,9 @@ const (
 // retryAfter is the Retry-After of a 503, in seconds.
 const retryAfter = "10"
 
+// preGrowCap bounds how much buffer a request gets before its body arrives.
+const preGrowCap = 64 << 10
+
 // maxEcho bounds header values (event, delivery id) echoed into responses
 // and logs; any client can set them.
 const maxEcho = 128
@@ -194,10 +197,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 		fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
 		return
 	}
-	// Size the buffer from Content-Length (already bounded) to read in one go.
+	// Pre-size the buffer from Content-Length, but only up to a small cap:
+	// the header is the client's word, and growing to it before a single
+	// byte arrived would let unsigned, stalled requests pin the whole limit.
 	var buf bytes.Buffer
 	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+		buf.Grow(int(min(r.ContentLength, preGrowCap)) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
 	body := buf.Bytes()
@@ -311,8 +316,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 		resp.Reason = fmt.Sprintf("%d GitRepo write(s) still pending at the ack deadline; they will be written", len(res.Pending))
 	case len(res.Written) > 0:
 		resp.Status = StatusTriggered
-	default:
+	case authenticated:
 		resp.Status, resp.Reason = StatusNothingMatched, res.Unmatched
+	default:
+		// The reason names candidate GitRepos and their branches: not for
+		// anyone who can reach the URL.
+		resp.Status, resp.Reason = StatusNothingMatched, "no GitRepo matched; details are withheld for an unauthenticated request"
+		log.Info("nothing matched", "reason", res.Unmatched)
 	}
 	if authenticated {
 		resp.Triggered, resp.Pending = res.Written, res.Pending

@@ -397,6 +397,13 @@ func TestStatusCodes(t *testing.T) {
 			settings: StaticSettings{AllowUnauthed: true}, req: func(url string) *http.Request {
 				return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
 			}},
+		"no secret, allowUnauthenticated, nothing matched: candidates withheld": {code: 200, status: StatusNothingMatched, dispatched: true, reason: "details are withheld",
+			settings: StaticSettings{AllowUnauthed: true}, req: func(url string) *http.Request {
+				return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
+			},
+			dispatch: func(context.Context, push.Request) (push.Result, error) {
+				return push.Result{Unmatched: "fleet-default/private-repo follows branch release"}, nil
+			}},
 		"secret set, allowUnauthenticated, wrong signature": {code: 401, status: StatusError,
 			settings: StaticSettings{Secrets: allSecrets(), AllowUnauthed: true}, req: func(url string) *http.Request {
 				return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
