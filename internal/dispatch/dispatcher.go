@@ -187,6 +187,11 @@ type outcome struct {
 type writtenRecord struct {
 	uid    types.UID
 	commit string
+	// before is status.webhookCommit as the cache showed it when commit was
+	// written: while the cache still shows it, the cache is merely behind
+	// our own write; once it shows anything else (another replica, Fleet),
+	// the cache is the truth again.
+	before string
 	polled bool
 }
 
@@ -294,6 +299,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 	m := &matcher{d: d, ctx: ctx, req: &req, scope: scope}
 	for i := range req.Events {
 		m.match(&req.Events[i])
+	}
+	if m.transient != nil {
+		return push.Result{}, m.transient
 	}
 	if len(m.triggers) == 0 {
 		return push.Result{Unmatched: m.unmatched()}, nil
@@ -528,7 +536,8 @@ func (d *Dispatcher) write(ctx context.Context, key string, e *entry, rec writte
 		rec = writtenRecord{uid: gr.UID}
 	}
 	needPolling := e.polling > 0 && gr.Spec.PollingInterval == nil && !rec.polled
-	needStatus := gr.Status.WebhookCommit != e.commit && rec.commit != e.commit
+	cacheBehindOwnWrite := rec.commit == e.commit && gr.Status.WebhookCommit == rec.before
+	needStatus := gr.Status.WebhookCommit != e.commit && !cacheBehindOwnWrite
 	if !needPolling && !needStatus {
 		triggersSkipped.Inc()
 		return rec, nil
@@ -564,7 +573,7 @@ func (d *Dispatcher) write(ctx context.Context, key string, e *entry, rec writte
 		if err := d.o.Client.Status().Patch(ctx, target(), client.RawPatch(types.MergePatchType, body)); err != nil {
 			return rec, fmt.Errorf("writing status.webhookCommit of GitRepo %s: %w", key, err)
 		}
-		rec.commit = e.commit
+		rec.commit, rec.before = e.commit, gr.Status.WebhookCommit
 		triggersWritten.Inc()
 		log.Info("triggered GitRepo", "commit", e.commit, "provider", e.provider)
 		d.event(&gr, corev1.EventTypeNormal, ReasonTriggered, "Trigger",
@@ -597,6 +606,10 @@ type matcher struct {
 	reasons  []string
 	nsLabels map[string]map[string]string
 	verified map[secretCheck]string // "" when it verifies, else why not
+	// transient is a lookup error that is not an answer (timeout, 5xx):
+	// the request fails with 503 so the Git host can redeliver, instead of
+	// a 200 "nothing matched" that would lose the trigger.
+	transient error
 }
 
 type secretCheck struct {
@@ -632,8 +645,7 @@ func (m *matcher) match(ev *push.Event) {
 		}
 		var list fleet.GitRepoList
 		if err := m.d.o.Client.List(m.ctx, &list, opts...); err != nil {
-			m.d.o.Logger.Error(err, "listing GitRepos", "repo", key)
-			m.why("listing GitRepos for %s failed", key)
+			m.transient = fmt.Errorf("listing GitRepos for %s: %w", key, err)
 			continue
 		}
 		for i := range list.Items {
@@ -716,6 +728,9 @@ func (m *matcher) verifySecret(gr *fleet.GitRepo, provider string) string {
 	var s corev1.Secret
 	err := m.d.o.APIReader.Get(m.ctx, types.NamespacedName{Namespace: k.namespace, Name: k.name}, &s)
 	switch {
+	case err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
+		m.transient = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
+		return "spec.webhookSecret not readable right now"
 	case err != nil:
 		m.d.o.Logger.Error(err, "reading spec.webhookSecret", "gitrepo", gr.Namespace+"/"+gr.Name, "secret", k.name)
 		why = fmt.Sprintf("spec.webhookSecret %s not readable (%s)", k.name, apierrors.ReasonForError(err))

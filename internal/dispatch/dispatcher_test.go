@@ -387,3 +387,58 @@ func TestWebhookSecretFailsClosed(t *testing.T) {
 		})
 	}
 }
+
+// A webhookSecret that cannot be read right now (API timeout, 5xx) is not an
+// answer: the request fails so the Git host redelivers it, instead of a 200
+// "nothing matched" that loses the trigger. Forbidden and NotFound are
+// answers, and fail closed (TestWebhookSecretFailsClosed).
+func TestTransientLookupErrorFailsTheRequest(t *testing.T) {
+	gr := testGitRepo("app", "https://github.com/org/app", "main")
+	gr.Spec.WebhookSecret = "own"
+	fe := newFakeEnv(t, Options{}, gr)
+	defer fe.run()()
+	unavailable := apierrors.NewServiceUnavailable("etcd is down")
+	fe.d.o.APIReader = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if _, ok := obj.(*corev1.Secret); ok {
+				return unavailable
+			}
+			return c.Get(ctx, key, obj, opts...)
+		},
+	})
+	req := githubPush("org/app", "main", "c1")
+	req.Verify = func([]byte) bool { return true }
+	res, err := fe.d.Dispatch(context.Background(), req)
+	if !errors.Is(err, unavailable) {
+		t.Fatalf("Dispatch = %+v, %v; want the lookup error", res, err)
+	}
+	if status, spec := fe.counts(); status+spec != 0 {
+		t.Fatalf("%d writes for a failed request, want none", status+spec)
+	}
+}
+
+// Another replica (or anyone) moving status.webhookCommit on must not make
+// this replica's memory of its own last write skip a needed one: after
+// c1 (here), c2 (elsewhere), a push of c1 again is written.
+func TestOwnLastWriteDoesNotHideAnotherWriter(t *testing.T) {
+	fe := newFakeEnv(t, Options{}, testGitRepo("app", "https://github.com/org/app", "main"))
+	defer fe.run()()
+	if _, err := fe.d.Dispatch(context.Background(), githubPush("org/app", "main", "c1")); err != nil {
+		t.Fatal(err)
+	}
+	gr := fe.gitRepo(t, "app")
+	gr.Status.WebhookCommit = "c2"
+	if err := fe.c.Status().Update(context.Background(), gr); err != nil {
+		t.Fatal(err)
+	}
+	res, err := fe.d.Dispatch(context.Background(), githubPush("org/app", "main", "c1"))
+	if err != nil || len(res.Written) != 1 {
+		t.Fatalf("dispatch: %+v, %v", res, err)
+	}
+	if got := fe.gitRepo(t, "app").Status.WebhookCommit; got != "c1" {
+		t.Fatalf("webhookCommit = %q, want c1 written again over the other writer's c2", got)
+	}
+	if s, _ := fe.counts(); s != 2 {
+		t.Fatalf("%d status writes, want 2", s)
+	}
+}
