@@ -342,6 +342,14 @@ func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, r.finalize(ctx, wr)
 	}
 	flavor, st, err := r.preflight(ctx, wr)
+	if st != nil && st.reason == ReasonCrossNamespaceNotAllowed {
+		// The operator no longer allows this namespace to reach others (its
+		// flag changed): take back the cluster-wide binding now, not at
+		// deletion, or the running receiver keeps cross-namespace access.
+		if err := r.dropClusterRoleBinding(ctx, wr); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if err != nil || st != nil {
 		return r.reportStall(ctx, wr, st, err)
 	}
@@ -747,6 +755,28 @@ func (r *WebhookReceiverReconciler) finalize(ctx context.Context, wr *v1alpha1.W
 	crb.Name = render.ClusterRoleBindingName(wr)
 	if err := r.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting ClusterRoleBinding %s: %w", crb.Name, err)
+	}
+	return r.patchFinalizer(ctx, wr, false)
+}
+
+// dropClusterRoleBinding removes a receiver's ClusterRoleBinding, if the
+// cache shows one (so a receiver that never had one costs no write), and
+// then its finalizer.
+func (r *WebhookReceiverReconciler) dropClusterRoleBinding(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
+	crb := &rbacv1.ClusterRoleBinding{}
+	err := r.Get(ctx, types.NamespacedName{Name: render.ClusterRoleBindingName(wr)}, crb)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("reading ClusterRoleBinding %s: %w", render.ClusterRoleBindingName(wr), err)
+	default:
+		if err := r.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting ClusterRoleBinding %s: %w", crb.Name, err)
+		}
+		log.FromContext(ctx).Info("deleted ClusterRoleBinding: cross-namespace targets are no longer allowed", "name", crb.Name)
+	}
+	if !controllerutil.ContainsFinalizer(wr, Finalizer) {
+		return nil
 	}
 	return r.patchFinalizer(ctx, wr, false)
 }

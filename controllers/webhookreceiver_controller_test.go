@@ -424,6 +424,23 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(k8sClient.Get(ctx, key(ns, "cross-denied-receiver"), &appsv1.Deployment{})).To(Satisfy(apierrors.IsNotFound))
 	})
 
+	It("takes back the ClusterRoleBinding of a receiver whose namespace is no longer allowed", func() {
+		// As left by an operator that was started with a wider
+		// --cross-namespace-namespaces: a finalizer and a ClusterRoleBinding.
+		wr := ingressWR(ns, "cross-revoked", "nginx", "/")
+		wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
+		wr.Finalizers = []string{Finalizer}
+		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
+		crb := render.ClusterRoleBinding(wr, render.Params{ReceiverClusterRole: DefaultReceiverClusterRole})
+		Expect(k8sClient.Create(ctx, crb)).To(Succeed())
+
+		eventuallyCondition(ns, "cross-revoked", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonCrossNamespaceNotAllowed)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, key("", crb.Name), &rbacv1.ClusterRoleBinding{})).To(Satisfy(apierrors.IsNotFound))
+			g.Expect(getWR(ns, "cross-revoked").Finalizers).NotTo(ContainElement(Finalizer))
+		}, timeout, interval).Should(Succeed())
+	})
+
 	It("binds an allowed cross-namespace receiver cluster-wide and deletes the ClusterRoleBinding with a finalizer", func() {
 		wr := ingressWR("cross-ok", "fleet", "nginx", "/")
 		wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
