@@ -19,9 +19,6 @@ package controllers
 import (
 	"context"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +41,8 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
 // The suite runs the real reconciler in a manager against a real API server
@@ -101,58 +100,24 @@ func utilMust(err error) {
 	}
 }
 
-// repoRoot walks up from the package directory to go.mod.
-func repoRoot() string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "."
-		}
-		dir = parent
-	}
-}
-
-func assetsDir() string {
-	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
-		return d
-	}
-	return filepath.Join(repoRoot(), "bin", "k8s")
-}
-
-// moduleDir finds a dependency's folder (its CRD YAML ships with it).
-func moduleDir(mod string) (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mod)
-	cmd.Dir = repoRoot()
-	out, err := cmd.Output()
-	return strings.TrimSpace(string(out)), err
-}
-
 // optionalCRDPaths are the Traefik Middleware and Gateway API HTTPRoute CRDs.
 func optionalCRDPaths() ([]string, error) {
-	gw, err := moduleDir("sigs.k8s.io/gateway-api")
+	gw, err := testenv.GatewayAPIHTTPRouteCRD()
 	if err != nil {
 		return nil, err
 	}
-	tr, err := moduleDir("github.com/traefik/traefik/v3")
+	tr, err := testenv.TraefikMiddlewareCRD()
 	if err != nil {
 		return nil, err
 	}
-	return []string{
-		filepath.Join(gw, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
-		filepath.Join(tr, "docs", "content", "reference", "dynamic-configuration", "traefik.io_middlewares.yaml"),
-	}, nil
+	return []string{gw, tr}, nil
 }
 
 // startEnv starts kube-apiserver + etcd with only the project's CRD.
 func startEnv() (*envtest.Environment, *rest.Config, error) {
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(repoRoot(), "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assetsDir(),
+	env, err := testenv.ProjectEnvironment()
+	if err != nil {
+		return nil, nil, err
 	}
 	c, err := env.Start()
 	return env, c, err

@@ -20,8 +20,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -33,30 +31,11 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
+	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
-
-// repoRoot walks up to go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
 
 // TestCacheSettings runs the cache-backed settings against a real API
 // server: a rotated Secret and an edited WebhookReceiver apply to the next
@@ -66,19 +45,13 @@ func TestCacheSettings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("envtest suite")
 	}
-	root := repoRoot(t)
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		assets = filepath.Join(root, "bin", "k8s")
-	}
-	env := &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
+	env, err := testenv.ProjectEnvironment()
+	if err != nil {
+		t.Fatal(err)
 	}
 	cfg, err := env.Start()
 	if err != nil {
-		t.Fatalf("starting envtest (assets in %s; run make envtest): %v", assets, err)
+		t.Fatalf("starting envtest (assets in %s; run make envtest): %v", env.BinaryAssetsDirectory, err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
 

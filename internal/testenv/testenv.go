@@ -95,6 +95,16 @@ func GatewayAPICRDs() (string, error) {
 	return filepath.Join(dir, "config", "crd", "standard"), nil
 }
 
+// GatewayAPIHTTPRouteCRD is the standard-channel HTTPRoute CRD file alone,
+// for suites that install just the kind the operator creates.
+func GatewayAPIHTTPRouteCRD() (string, error) {
+	dir, err := GatewayAPICRDs()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "gateway.networking.k8s.io_httproutes.yaml"), nil
+}
+
 // TraefikMiddlewareCRD is the Middleware CRD file shipped in Traefik's module.
 func TraefikMiddlewareCRD() (string, error) {
 	dir, err := moduleDir("github.com/traefik/traefik/v3")
@@ -118,9 +128,9 @@ func moduleDir(mod string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Environment is an envtest.Environment with our CRD and Fleet's GitRepo CRD
-// installed, plus any extra CRD paths given.
-func Environment(extraCRDPaths ...string) (*envtest.Environment, error) {
+// ProjectEnvironment is an envtest.Environment with only our CRD installed,
+// for suites that must start without Fleet's or the optional CRDs.
+func ProjectEnvironment() (*envtest.Environment, error) {
 	assets, err := Assets()
 	if err != nil {
 		return nil, err
@@ -129,13 +139,24 @@ func Environment(extraCRDPaths ...string) (*envtest.Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDDirectoryPaths:     []string{ours},
+		ErrorIfCRDPathMissing: true,
+	}, nil
+}
+
+// Environment is an envtest.Environment with our CRD and Fleet's GitRepo CRD
+// installed, plus any extra CRD paths given.
+func Environment(extraCRDPaths ...string) (*envtest.Environment, error) {
+	env, err := ProjectEnvironment()
+	if err != nil {
+		return nil, err
+	}
 	fleet, err := FleetCRDs()
 	if err != nil {
 		return nil, err
 	}
-	return &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     append([]string{ours, fleet}, extraCRDPaths...),
-		ErrorIfCRDPathMissing: true,
-	}, nil
+	env.CRDDirectoryPaths = append(append(env.CRDDirectoryPaths, fleet), extraCRDPaths...)
+	return env, nil
 }

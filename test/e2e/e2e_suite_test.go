@@ -44,6 +44,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
 // receiverClusterRole is config/rbac/receiver_role.yaml's name as applied
@@ -87,7 +88,7 @@ func track(p *devenv.Process) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	ctrl.SetLogger(GinkgoLogr)
 	var err error
-	root, err = devenv.RepoRoot()
+	root, err = testenv.RepoRoot()
 	Expect(err).NotTo(HaveOccurred())
 
 	// Preconditions fail loudly: a skipped e2e suite proves nothing.
@@ -107,11 +108,13 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	Expect(err).NotTo(HaveOccurred())
 
 	By("starting etcd, kube-apiserver and kube-controller-manager")
-	crds := []string{
-		filepath.Join(root, "config", "crd", "bases"),
-		filepath.Join(root, "test", "crds", "fleet"),
-		filepath.Join(moduleDir("sigs.k8s.io/gateway-api"), "config", "crd", "standard"),
-		filepath.Join(moduleDir("github.com/traefik/traefik/v3"), "docs", "content", "reference", "dynamic-configuration", "traefik.io_middlewares.yaml"),
+	var crds []string
+	for _, crd := range []func() (string, error){
+		testenv.ProjectCRDs, testenv.FleetCRDs, testenv.GatewayAPICRDs, testenv.TraefikMiddlewareCRD,
+	} {
+		path, err := crd()
+		Expect(err).NotTo(HaveOccurred())
+		crds = append(crds, path)
 	}
 	cp, err = devenv.StartControlPlane(devenv.ControlPlaneOptions{
 		AssetsDir: assets, Dir: workDir, CRDPaths: crds, ControllerManager: true, Progress: GinkgoWriter,
@@ -183,16 +186,6 @@ var _ = ReportAfterEach(func(r SpecReport) {
 		}
 	}
 })
-
-// moduleDir is a Go module's folder in the module cache (CRDs ship there).
-func moduleDir(mod string) string {
-	GinkgoHelper()
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", mod)
-	cmd.Dir = root
-	out, err := cmd.Output()
-	Expect(err).NotTo(HaveOccurred(), "go list -m %s", mod)
-	return strings.TrimSpace(string(out))
-}
 
 // kubectl runs kubectl against the suite's control plane and returns stdout.
 func kubectl(args ...string) string {
