@@ -145,9 +145,11 @@ func Subset(want, have any) bool {
 			for _, we := range w {
 				name := we.(map[string]any)["name"]
 				found := false
+				// Names need not be unique (parentRefs to two listeners of
+				// one Gateway): any live element of that name may match.
 				for _, he := range h {
-					if hm, ok := he.(map[string]any); ok && hm["name"] == name {
-						found = Subset(we, he)
+					if hm, ok := he.(map[string]any); ok && hm["name"] == name && Subset(we, he) {
+						found = true
 						break
 					}
 				}

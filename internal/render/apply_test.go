@@ -144,3 +144,31 @@ func TestSecretHashIgnoresValuesButNotKeys(t *testing.T) {
 		t.Error("a changed secret value must not be up to date")
 	}
 }
+
+// Names in a list need not be unique: two parentRefs to two listeners of one
+// Gateway share the Gateway's name. An identical live object is up to date,
+// and a changed second ref is not.
+func TestSubsetWithRepeatedNames(t *testing.T) {
+	refs := func(second string) []any {
+		return []any{
+			map[string]any{"name": "public", "sectionName": "http"},
+			map[string]any{"name": "public", "sectionName": second},
+		}
+	}
+	cases := map[string]struct {
+		have []any
+		want bool
+	}{
+		"identical":             {refs("https"), true},
+		"second ref changed":    {refs("admin"), false},
+		"order differs":         {[]any{refs("https")[1], refs("https")[0]}, true},
+		"only one of them live": {refs("https")[:1], false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := Subset(refs("https"), tc.have); got != tc.want {
+				t.Errorf("Subset = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
