@@ -617,12 +617,14 @@ func (r *WebhookReceiverReconciler) preflight(ctx context.Context, wr *v1alpha1.
 func (r *WebhookReceiverReconciler) desiredSecret(ctx context.Context, wr *v1alpha1.WebhookReceiver) (*corev1.Secret, *stall, error) {
 	key := types.NamespacedName{Namespace: wr.Namespace, Name: wr.SecretNameOrDefault()}
 	existing := &corev1.Secret{}
-	if err := r.Get(ctx, key, existing); err != nil {
-		if !apierrors.IsNotFound(err) {
-			return nil, nil, fmt.Errorf("reading Secret %s: %w", key.Name, err)
-		}
-		// The cache may lag behind a Secret just created with generated
+	err := r.Get(ctx, key, existing)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, nil, fmt.Errorf("reading Secret %s: %w", key.Name, err)
+	}
+	if err != nil || lacksGeneratedKey(wr, existing) {
+		// The cache may lag behind a Secret just written with generated
 		// values; regenerating them would break configured Git hosts.
+		existing = &corev1.Secret{}
 		if err := r.APIReader.Get(ctx, key, existing); err != nil {
 			if !apierrors.IsNotFound(err) {
 				return nil, nil, fmt.Errorf("reading Secret %s: %w", key.Name, err)
@@ -649,6 +651,17 @@ func (r *WebhookReceiverReconciler) desiredSecret(ctx context.Context, wr *v1alp
 		return nil, nil, err
 	}
 	return render.Secret(wr, data, generated), nil, nil
+}
+
+// lacksGeneratedKey reports whether a generate: true provider has no value
+// in the (cached) Secret yet.
+func lacksGeneratedKey(wr *v1alpha1.WebhookReceiver, s *corev1.Secret) bool {
+	for _, p := range wr.Spec.Providers.EnabledProviders() {
+		if p.Source.Generate && len(s.Data[p.Key]) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ensure applies obj with server-side apply unless the live object already

@@ -66,7 +66,8 @@ func GenerateToken() (string, error) {
 
 // SecretData computes the receiver Secret's data under Fleet's keys: values
 // copied from secretRefs, and for generate: true the value already in the
-// existing owned Secret (if the operator generated it) or a new one from gen.
+// existing Secret (if the operator generated it, or the Secret is not yet
+// owned by this receiver and is being adopted) or a new one from gen.
 // existing may be nil. It returns the keys that hold generated values.
 func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, lookup SecretLookup, gen func() (string, error)) (map[string][]byte, []string, error) {
 	prevGenerated := map[string]bool{}
@@ -99,7 +100,11 @@ func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, lookup Se
 			}
 			data[p.Key] = slices.Clone(v)
 		case p.Source.Generate:
-			if existing != nil && prevGenerated[p.Key] && len(existing.Data[p.Key]) > 0 {
+			// Keep a value this operator generated before, and every value
+			// of a Secret it is adopting (say Fleet's own gitjob-webhook):
+			// Git hosts already sign with those, a new token would 401 them.
+			adopting := existing != nil && !metav1.IsControlledBy(existing, wr)
+			if existing != nil && (prevGenerated[p.Key] || adopting) && len(existing.Data[p.Key]) > 0 {
 				data[p.Key] = slices.Clone(existing.Data[p.Key])
 			} else {
 				tok, err := gen()

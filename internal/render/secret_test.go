@@ -25,6 +25,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
@@ -45,10 +46,15 @@ func TestSecretData(t *testing.T) {
 		return &v1alpha1.ProviderSecret{SecretRef: &v1alpha1.SecretKeyRef{Name: name, Key: key}}
 	}
 	gen := &v1alpha1.ProviderSecret{Generate: true}
+	owned := []metav1.OwnerReference{{
+		APIVersion: v1alpha1.GroupVersion.String(), Kind: "WebhookReceiver", Name: "fleet", UID: "uid-1", Controller: ptr.To(true),
+	}}
 	prevGenerated := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{AnnotationGeneratedKeys: "gitlab"}},
+		ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{AnnotationGeneratedKeys: "gitlab"}, OwnerReferences: owned},
 		Data:       map[string][]byte{"gitlab": []byte("kept"), "gogs": []byte("copied")},
 	}
+	// Fleet's own gitjob-webhook, before this receiver adopts it.
+	fleets := &corev1.Secret{Data: map[string][]byte{"github": []byte("fleet-token")}}
 	cases := map[string]struct {
 		providers     v1alpha1.Providers
 		existing      *corev1.Secret
@@ -77,6 +83,12 @@ func TestSecretData(t *testing.T) {
 			existing:      prevGenerated,
 			want:          map[string]string{"gogs": "tok1"},
 			wantGenerated: []string{"gogs"},
+		},
+		"adopted Secret keeps the tokens Git hosts already use": {
+			providers:     v1alpha1.Providers{GitHub: gen, GitLab: gen},
+			existing:      fleets,
+			want:          map[string]string{"github": "fleet-token", "gitlab": "tok1"},
+			wantGenerated: []string{"github", "gitlab"},
 		},
 		"unauthenticated provider has no key": {
 			providers: v1alpha1.Providers{GitHub: &v1alpha1.ProviderSecret{}},
