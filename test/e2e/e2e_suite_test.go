@@ -36,20 +36,27 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	traefikv1alpha1 "github.com/traefik/traefik/v3/pkg/provider/kubernetes/crd/traefikio/v1alpha1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
-// receiverClusterRole is config/rbac/receiver_role.yaml's name as applied
-// here (without kustomize's namePrefix), passed to the manager.
-const receiverClusterRole = "receiver-role"
+// receiverClusterRole is config/rbac/receiver_role.yaml's name as installed
+// by config/default (with kustomize's namePrefix): the manager's default.
+const receiverClusterRole = "webhook-operator-receiver-role"
+
+// The operator's ServiceAccount as config/default installs it.
+const operatorNamespace, operatorServiceAccount = "webhook-operator-system", "webhook-operator-controller-manager"
 
 var (
 	root      string
@@ -132,14 +139,14 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	clientset, err = kubernetes.NewForConfig(restCfg)
 	Expect(err).NotTo(HaveOccurred())
 
-	By("applying the receiver ClusterRole with kubectl")
-	kubectl("apply", "-f", filepath.Join(root, "config", "rbac", "receiver_role.yaml"))
+	By("applying the install's namespace and RBAC (kustomize build config/default) with kubectl")
+	kubectlApply(installRBAC())
 
-	By("starting `webhook-operator manager` as a process")
+	By("starting `webhook-operator manager` as a process, with its own ServiceAccount's token")
 	bin = devenv.Binary{Path: exe, Kubeconfig: cp.Kubeconfig, LogDir: workDir}
-	manager, err = bin.StartManager(ctx, "manager",
-		"--receiver-cluster-role", receiverClusterRole,
-		"--cross-namespace-namespaces", nsCross)
+	operator := bin
+	operator.Kubeconfig = tokenKubeconfig(operatorNamespace, operatorServiceAccount)
+	manager, err = operator.StartManager(ctx, "manager", "--cross-namespace-namespaces", nsCross)
 	Expect(err).NotTo(HaveOccurred())
 	track(manager.Process)
 
@@ -186,6 +193,42 @@ var _ = ReportAfterEach(func(r SpecReport) {
 		}
 	}
 })
+
+// installRBAC is the Namespace, ServiceAccount and RBAC objects of
+// dist/install.yaml, so the manager runs with exactly the permissions a
+// cluster install grants it (the CRD is already installed; no Deployment).
+func installRBAC() string {
+	GinkgoHelper()
+	kustomize := filepath.Join(root, "bin", "kustomize")
+	out, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
+	Expect(err).NotTo(HaveOccurred(), "kustomize build config/default (run 'make kustomize')")
+	keep := map[string]bool{"Namespace": true, "ServiceAccount": true, "ClusterRole": true,
+		"ClusterRoleBinding": true, "Role": true, "RoleBinding": true}
+	var docs []string
+	for _, doc := range strings.Split(string(out), "\n---\n") {
+		var meta struct{ Kind string }
+		Expect(yaml.Unmarshal([]byte(doc), &meta)).To(Succeed())
+		if keep[meta.Kind] {
+			docs = append(docs, doc)
+		}
+	}
+	Expect(docs).NotTo(BeEmpty())
+	return strings.Join(docs, "\n---\n")
+}
+
+// tokenKubeconfig writes a kubeconfig that authenticates as a ServiceAccount.
+func tokenKubeconfig(ns, sa string) string {
+	GinkgoHelper()
+	tr, err := clientset.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), sa,
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}},
+		metav1.CreateOptions{})
+	Expect(err).NotTo(HaveOccurred())
+	kc, err := devenv.KubeconfigForToken(restCfg, tr.Status.Token)
+	Expect(err).NotTo(HaveOccurred())
+	path := filepath.Join(workDir, fmt.Sprintf("kubeconfig-%s-%s", ns, sa))
+	Expect(os.WriteFile(path, kc, 0o600)).To(Succeed())
+	return path
+}
 
 // kubectl runs kubectl against the suite's control plane and returns stdout.
 func kubectl(args ...string) string {

@@ -20,23 +20,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	fleetv1alpha1 "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	appsv1 "k8s.io/api/apps/v1"
-	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
@@ -202,13 +197,5 @@ func receiverKubeconfig(wr *whv1alpha1.WebhookReceiver) string {
 		g.Expect(sa).NotTo(BeEmpty())
 		g.Expect(k8s.Get(context.Background(), key(wr.Namespace, sa), &corev1.ServiceAccount{})).To(Succeed())
 	}).WithTimeout(60 * time.Second).Should(Succeed())
-	tr, err := clientset.CoreV1().ServiceAccounts(wr.Namespace).CreateToken(context.Background(), sa,
-		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}},
-		metav1.CreateOptions{})
-	Expect(err).NotTo(HaveOccurred())
-	kc, err := devenv.KubeconfigForToken(restCfg, tr.Status.Token)
-	Expect(err).NotTo(HaveOccurred())
-	path := filepath.Join(workDir, fmt.Sprintf("kubeconfig-%s-%s", wr.Namespace, sa))
-	Expect(os.WriteFile(path, kc, 0o600)).To(Succeed())
-	return path
+	return tokenKubeconfig(wr.Namespace, sa)
 }
