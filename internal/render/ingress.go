@@ -18,7 +18,9 @@ package render
 
 import (
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -72,7 +74,17 @@ func IngressAnnotations(wr *v1alpha1.WebhookReceiver, flavor v1alpha1.Flavor) ma
 		}
 		a[AnnotationTraefikPriority] = strconv.Itoa(int(prio))
 		if stripped {
-			a[AnnotationTraefikMiddlewares] = wr.Namespace + "-" + MiddlewareName(wr) + "@kubernetescrd"
+			// Keep middlewares the user chains in (an IP allowlist, say):
+			// theirs first, then the prefix strip.
+			ours := wr.Namespace + "-" + MiddlewareName(wr) + "@kubernetescrd"
+			switch theirs := a[AnnotationTraefikMiddlewares]; {
+			case theirs == "":
+			case slices.Contains(strings.Split(theirs, ","), ours):
+				ours = theirs // they placed it themselves
+			default:
+				ours = theirs + "," + ours
+			}
+			a[AnnotationTraefikMiddlewares] = ours
 		}
 		if wr.Spec.TLS != nil {
 			a[AnnotationTraefikTLS] = "true"

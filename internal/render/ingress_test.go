@@ -170,6 +170,29 @@ func TestIngressOperatorAnnotationsWin(t *testing.T) {
 	}
 }
 
+func TestTraefikMiddlewaresChainUsers(t *testing.T) {
+	ours := "cattle-fleet-system-fleet-strip-prefix@kubernetescrd"
+	cases := map[string]struct {
+		theirs string
+		want   string
+	}{
+		"none of theirs":         {"", ours},
+		"theirs kept, ours last": {"infra-allowlist@kubernetescrd", "infra-allowlist@kubernetescrd," + ours},
+		"ours already listed":    {ours + ",infra-allowlist@kubernetescrd", ours + ",infra-allowlist@kubernetescrd"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			wr := testWR("/gitjob", noTLS)
+			if tc.theirs != "" {
+				wr.Spec.Ingress.Annotations[AnnotationTraefikMiddlewares] = tc.theirs
+			}
+			if got := IngressAnnotations(wr, v1alpha1.FlavorTraefik)[AnnotationTraefikMiddlewares]; got != tc.want {
+				t.Errorf("router.middlewares = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestValidateExposure(t *testing.T) {
 	cases := map[string]struct {
 		flavor  v1alpha1.Flavor
