@@ -174,6 +174,11 @@ receiver: {replicas: 0}`, "spec.receiver.replicas: Invalid value: 0"),
 host: webhooks.example.com
 ingress: {className: traefik, priority: 0}
 providers: {github: {generate: true}}`, "spec.ingress.priority: Invalid value: 0"),
+		Entry("gateway with a TLS issuer it cannot use", `
+host: webhooks.example.com
+gateway: {parentRefs: [{name: public}]}
+tls: {issuerRef: {name: letsencrypt}}
+providers: {github: {generate: true}}`, "with spec.gateway the Gateway's listener terminates TLS"),
 		Entry("issuer of an unknown kind", minimal+`
 tls: {issuerRef: {kind: Certificate, name: le}}`, `supported values: "Issuer", "ClusterIssuer"`),
 	)

@@ -53,6 +53,7 @@ const (
 // WebhookReceiverSpec is the desired state of a WebhookReceiver: where Git
 // hosts reach it, which providers it accepts, and which GitRepos it may trigger.
 // +kubebuilder:validation:XValidation:rule="has(self.ingress) != has(self.gateway)",message="exactly one of spec.ingress or spec.gateway must be set"
+// +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.tls) || (!has(self.tls.secretName) && !has(self.tls.issuerRef))",message="with spec.gateway the Gateway's listener terminates TLS: use tls: {} (an https URL) without secretName or issuerRef"
 // +kubebuilder:validation:XValidation:rule="self.allowUnauthenticated || !has(self.providers) || ((!has(self.providers.github) || has(self.providers.github.secretRef) || self.providers.github.generate) && (!has(self.providers.gitlab) || has(self.providers.gitlab.secretRef) || self.providers.gitlab.generate) && (!has(self.providers.bitbucket) || has(self.providers.bitbucket.secretRef) || self.providers.bitbucket.generate) && (!has(self.providers.bitbucketServer) || has(self.providers.bitbucketServer.secretRef) || self.providers.bitbucketServer.generate) && (!has(self.providers.gogs) || has(self.providers.gogs.secretRef) || self.providers.gogs.generate) && (!has(self.providers.gitea) || has(self.providers.gitea.secretRef) || self.providers.gitea.generate))",message="every provider needs secretRef or generate: true unless spec.allowUnauthenticated is true"
 type WebhookReceiverSpec struct {
 	// Host is the DNS name Git hosts send webhooks to, e.g. webhooks.example.com.
@@ -81,7 +82,9 @@ type WebhookReceiverSpec struct {
 	// +optional
 	Gateway *GatewaySpec `json:"gateway,omitempty"`
 
-	// TLS serves the webhook URL over HTTPS.
+	// TLS serves the webhook URL over HTTPS. With ingress, secretName and
+	// issuerRef configure the Ingress's TLS; with gateway, the Gateway's
+	// listener terminates TLS, so set tls: {} only (the status URL is https).
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
