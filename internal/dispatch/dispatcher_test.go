@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -182,6 +183,7 @@ func TestCoalescesBurstIntoOneWriteLatestWins(t *testing.T) {
 	// A window far longer than the test: only the shutdown flush writes.
 	fe := newFakeEnv(t, Options{Window: time.Hour}, testGitRepo("app", "https://github.com/org/app", "main"))
 	stop := fe.run()
+	coalescedBefore, writtenBefore := testutil.ToFloat64(pushesCoalesced), testutil.ToFloat64(triggersWritten)
 	for i := range 100 {
 		res, err := fe.d.Dispatch(cancelledContext(), githubPush("org/app", "main", fmt.Sprintf("c%03d", i)))
 		if err != nil {
@@ -194,7 +196,19 @@ func TestCoalescesBurstIntoOneWriteLatestWins(t *testing.T) {
 	if s, _ := fe.counts(); s != 0 {
 		t.Fatalf("%d status writes inside the window, want 0", s)
 	}
+	if got := testutil.ToFloat64(queueDepth); got != 1 {
+		t.Fatalf("queue depth %v with one GitRepo pending, want 1", got)
+	}
 	stop()
+	if got := testutil.ToFloat64(pushesCoalesced) - coalescedBefore; got != 99 {
+		t.Fatalf("coalesced pushes metric +%v, want +99", got)
+	}
+	if got := testutil.ToFloat64(triggersWritten) - writtenBefore; got != 1 {
+		t.Fatalf("triggers written metric +%v, want +1", got)
+	}
+	if got := testutil.ToFloat64(queueDepth); got != 0 {
+		t.Fatalf("queue depth %v after the flush, want 0", got)
+	}
 	if s, _ := fe.counts(); s != 1 {
 		t.Fatalf("%d status writes for 100 coalesced pushes, want 1", s)
 	}

@@ -44,6 +44,7 @@ type Request struct {
 	// Verify reports whether this request's signature or token verifies with
 	// the given secret, the way its provider checks it (constant time). The
 	// dispatcher uses it for GitRepos that name their own spec.webhookSecret.
+	// It reads the request, so it is valid only until Dispatch returns.
 	Verify func(secret []byte) bool
 }
 

@@ -141,22 +141,13 @@ func (h *handler) recovering(w *statusWriter, r *http.Request, info *reqInfo) {
 	h.serve(w, r, info)
 }
 
-func (h *handler) detect(hdr http.Header) provider.Provider {
-	for _, p := range h.providers {
-		if p.Detect(hdr) {
-			return p
-		}
-	}
-	return nil
-}
-
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		respond(w, http.StatusMethodNotAllowed, Response{Status: StatusError, Reason: "only POST is accepted"})
 		return
 	}
-	p := h.detect(r.Header)
+	p := provider.Detect(h.providers, r.Header)
 	if p == nil {
 		respond(w, http.StatusBadRequest, Response{Status: StatusError,
 			Reason: "no known provider header (X-GitHub-Event, X-Gitlab-Event, X-Event-Key, X-Gogs-Event, X-Gitea-Event)"})
@@ -287,12 +278,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 		return
 	}
 
-	hdr := r.Header.Clone()
 	req := push.Request{
 		Events:        live,
 		Authenticated: authenticated,
 		Verify: func(secret []byte) bool {
-			return len(secret) > 0 && p.Verify(hdr, body, payload, secret) == nil
+			return len(secret) > 0 && p.Verify(r.Header, body, payload, secret) == nil
 		},
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.ackTimeout)

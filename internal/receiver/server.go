@@ -134,6 +134,20 @@ func (s *Server) Addr() net.Addr {
 	return s.addr
 }
 
+// httpServer is the webhook server with its limits: a slow or stalled
+// client is cut off by the header and read timeouts.
+func (s *Server) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      readTimeout + s.opts.AckTimeout + 10*time.Second,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          stdlog.New(logWriter{s.opts.Logger}, "", 0),
+	}
+}
+
 // Start implements manager.Runnable. When ctx ends it stops accepting
 // connections and waits for in-flight requests (each is bounded by the ack
 // deadline) before returning.
@@ -150,15 +164,7 @@ func (s *Server) Start(ctx context.Context) error {
 	if r, ok := s.opts.Settings.(readier); ok {
 		go func() { _ = r.Ready(ctx) }()
 	}
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      readTimeout + s.opts.AckTimeout + 10*time.Second,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          stdlog.New(logWriter{log}, "", 0),
-	}
+	srv := s.httpServer()
 	s.mu.Lock()
 	s.addr = ln.Addr()
 	s.mu.Unlock()

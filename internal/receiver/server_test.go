@@ -21,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -96,5 +97,20 @@ func TestServerGracefulShutdown(t *testing.T) {
 	}
 	if s.NeedLeaderElection() {
 		t.Error("every replica must serve")
+	}
+}
+
+// The design asks for read-header and read timeouts: a client that sends
+// headers or a body slowly (or never) must not hold a connection forever,
+// and the write deadline must leave room for the ack deadline.
+func TestServerTimeouts(t *testing.T) {
+	s := NewServer(Options{AckTimeout: 5 * time.Second, Settings: StaticSettings{}, Dispatcher: &fakeDispatcher{}})
+	srv := s.httpServer()
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
+		t.Fatalf("unbounded server: header %v, read %v, idle %v, max header bytes %d",
+			srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+	if srv.WriteTimeout <= srv.ReadTimeout+5*time.Second {
+		t.Fatalf("write timeout %v leaves no room for reading the body (%v) and the ack deadline (5s)", srv.WriteTimeout, srv.ReadTimeout)
 	}
 }

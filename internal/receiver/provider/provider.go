@@ -98,12 +98,10 @@ func All() []Provider {
 	return []Provider{Gitea{}, Gogs{}, GitHub{}, GitLab{}, BitbucketCloud{}, BitbucketServer{}}
 }
 
-var registry = All()
-
-// Detect returns the provider that sent a request with these headers, or
-// nil when no known provider header is present.
-func Detect(h http.Header) Provider {
-	for _, p := range registry {
+// Detect returns the first of providers (in detection order, see All) whose
+// headers the request carries, or nil when none does.
+func Detect(providers []Provider, h http.Header) Provider {
+	for _, p := range providers {
 		if p.Detect(h) {
 			return p
 		}

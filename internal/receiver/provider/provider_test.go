@@ -45,7 +45,7 @@ func TestDetect(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			h, _ := providertest.Delivery{Provider: name, Event: "push", Payload: payload, Secret: []byte("s")}.Build()
-			p := provider.Detect(h)
+			p := provider.Detect(provider.All(), h)
 			if p == nil || p.Key() != want {
 				t.Fatalf("Detect = %v, want %s", p, want)
 			}
@@ -57,21 +57,21 @@ func TestDetect(t *testing.T) {
 	t.Run("bitbucket cloud without hook uuid", func(t *testing.T) {
 		h, _ := providertest.Delivery{Provider: "bitbucket", Event: "repo:push", Payload: payload}.Build()
 		h.Del("X-Hook-UUID")
-		if p := provider.Detect(h); p == nil || p.Key() != "bitbucket" {
+		if p := provider.Detect(provider.All(), h); p == nil || p.Key() != "bitbucket" {
 			t.Fatalf("Detect = %v", p)
 		}
 	})
 	t.Run("forgejo only", func(t *testing.T) {
 		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
 		h.Set("X-Forgejo-Event", "push")
-		if p := provider.Detect(h); p == nil || p.Key() != "gitea" {
+		if p := provider.Detect(provider.All(), h); p == nil || p.Key() != "gitea" {
 			t.Fatalf("Detect = %v", p)
 		}
 	})
 	t.Run("none", func(t *testing.T) {
 		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
 		h.Del("X-GitHub-Event")
-		if p := provider.Detect(h); p != nil {
+		if p := provider.Detect(provider.All(), h); p != nil {
 			t.Fatalf("Detect = %v, want nil", p.Key())
 		}
 	})
@@ -124,7 +124,7 @@ func TestVerify(t *testing.T) {
 			if c.mutate != nil {
 				body = c.mutate(h, body)
 			}
-			p := provider.Detect(h)
+			p := provider.Detect(provider.All(), h)
 			jsonPayload := body
 			if c.form {
 				jsonPayload = payload
