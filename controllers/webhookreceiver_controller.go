@@ -765,31 +765,30 @@ func (r *WebhookReceiverReconciler) finalize(ctx context.Context, wr *v1alpha1.W
 	if !controllerutil.ContainsFinalizer(wr, Finalizer) {
 		return nil
 	}
+	return r.dropClusterRoleBinding(ctx, wr)
+}
+
+// dropClusterRoleBinding removes a receiver's ClusterRoleBinding and then
+// its finalizer. With the finalizer set the binding may exist before the
+// cache shows it, so it is deleted outright; without it, only when the
+// cache shows one left over, so a receiver that never had one costs no write.
+func (r *WebhookReceiverReconciler) dropClusterRoleBinding(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
 	crb := &rbacv1.ClusterRoleBinding{}
 	crb.Name = render.ClusterRoleBindingName(wr)
+	hasFinalizer := controllerutil.ContainsFinalizer(wr, Finalizer)
+	if !hasFinalizer {
+		err := r.Get(ctx, client.ObjectKeyFromObject(crb), crb)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading ClusterRoleBinding %s: %w", crb.Name, err)
+		}
+	}
 	if err := r.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting ClusterRoleBinding %s: %w", crb.Name, err)
 	}
-	return r.patchFinalizer(ctx, wr, false)
-}
-
-// dropClusterRoleBinding removes a receiver's ClusterRoleBinding, if the
-// cache shows one (so a receiver that never had one costs no write), and
-// then its finalizer.
-func (r *WebhookReceiverReconciler) dropClusterRoleBinding(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
-	crb := &rbacv1.ClusterRoleBinding{}
-	err := r.Get(ctx, types.NamespacedName{Name: render.ClusterRoleBindingName(wr)}, crb)
-	switch {
-	case apierrors.IsNotFound(err):
-	case err != nil:
-		return fmt.Errorf("reading ClusterRoleBinding %s: %w", render.ClusterRoleBindingName(wr), err)
-	default:
-		if err := r.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
-			return fmt.Errorf("deleting ClusterRoleBinding %s: %w", crb.Name, err)
-		}
-		log.FromContext(ctx).Info("deleted ClusterRoleBinding: cross-namespace targets are no longer allowed", "name", crb.Name)
-	}
-	if !controllerutil.ContainsFinalizer(wr, Finalizer) {
+	if !hasFinalizer {
 		return nil
 	}
 	return r.patchFinalizer(ctx, wr, false)
