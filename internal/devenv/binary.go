@@ -72,7 +72,7 @@ type Subcommand struct {
 }
 
 // StartManager runs `webhook-operator manager` with free health and metrics
-// ports and waits until its health probe answers.
+// ports and waits until its readiness probe answers.
 func (b Binary) StartManager(ctx context.Context, name string, extra ...string) (*Subcommand, error) {
 	ep, err := freeEndpoints(false)
 	if err != nil {
@@ -100,7 +100,7 @@ type ReceiverOptions struct {
 }
 
 // StartReceiver runs `webhook-operator receiver` for one WebhookReceiver and
-// waits until its health probe answers.
+// waits until its readiness probe answers.
 func (b Binary) StartReceiver(ctx context.Context, name string, o ReceiverOptions) (*Subcommand, error) {
 	ep, err := freeEndpoints(o.Bind == "")
 	if err != nil {
@@ -145,9 +145,11 @@ func (b Binary) start(ctx context.Context, name string, args []string, ep Endpoi
 	}
 	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	if err := WaitHTTPOK(wctx, "http://"+ep.Health+"/healthz", p); err != nil {
+	// Ready, not just alive: a receiver is ready once its webhook port
+	// listens and its caches synced, so a request sent next is served.
+	if err := WaitHTTPOK(wctx, "http://"+ep.Health+"/readyz", p); err != nil {
 		_ = p.Stop(5 * time.Second)
-		return nil, fmt.Errorf("%s did not become healthy: %w", name, err)
+		return nil, fmt.Errorf("%s did not become ready: %w", name, err)
 	}
 	return &Subcommand{Process: p, Endpoints: ep}, nil
 }
