@@ -119,7 +119,7 @@ func TestUpToDate(t *testing.T) {
 	}
 }
 
-func TestApplyObject(t *testing.T) {
+func TestDocument(t *testing.T) {
 	wr := testWR("/", false)
 	u, err := Document(render.Deployment(wr, render.Params{Image: "img:1"}))
 	if err != nil {
