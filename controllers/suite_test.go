@@ -61,6 +61,9 @@ var (
 )
 
 func TestControllers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("envtest suite")
+	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Controllers Suite")
 }

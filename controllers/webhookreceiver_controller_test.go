@@ -147,10 +147,10 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		gw := gatewayWR(ns, "gateway", "/hooks")
 		Expect(k8sClient.Create(ctx, gw)).To(Succeed())
 
-		w := eventuallyCondition(ns, "traefik", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonMiddlewareCRDMissing)
+		w := eventuallyCondition(ns, "traefik", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonMiddlewareCRDMissing)
 		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message).To(ContainSubstring("middlewares.traefik.io"))
 		Expect(meta.IsStatusConditionTrue(w.Status.Conditions, v1alpha1.ConditionReady)).To(BeFalse())
-		w = eventuallyCondition(ns, "gateway", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonGatewayAPICRDMissing)
+		w = eventuallyCondition(ns, "gateway", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonGatewayAPICRDMissing)
 		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message).To(ContainSubstring("httproutes.gateway.networking.k8s.io"))
 		Eventually(func(g Gomega) {
 			var evs corev1.EventList // core/v1 view of events.k8s.io Events
@@ -159,8 +159,8 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 			for _, e := range evs.Items {
 				reasons[e.Reason] = true
 			}
-			g.Expect(reasons).To(HaveKey(ReasonMiddlewareCRDMissing))
-			g.Expect(reasons).To(HaveKey(ReasonGatewayAPICRDMissing))
+			g.Expect(reasons).To(HaveKey(v1alpha1.ReasonMiddlewareCRDMissing))
+			g.Expect(reasons).To(HaveKey(v1alpha1.ReasonGatewayAPICRDMissing))
 		}, timeout, interval).Should(Succeed())
 
 		paths, err := optionalCRDPaths()
@@ -381,11 +381,11 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		wr := ingressWR(ns, "missing", "nginx", "/")
 		wr.Spec.Providers = v1alpha1.Providers{Gogs: &v1alpha1.ProviderSecret{SecretRef: &v1alpha1.SecretKeyRef{Name: "gogs", Key: "secret"}}}
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
-		w := eventuallyCondition(ns, "missing", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonSecretNotFound)
+		w := eventuallyCondition(ns, "missing", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonSecretNotFound)
 		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message).To(ContainSubstring(`Secret "gogs"`))
 
 		Expect(k8sClient.Create(ctx, secret(ns, "gogs", map[string]string{"other": "x"}))).To(Succeed())
-		w = eventuallyCondition(ns, "missing", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonSecretNotFound)
+		w = eventuallyCondition(ns, "missing", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonSecretNotFound)
 		Eventually(func() string {
 			w = getWR(ns, "missing")
 			return meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message
@@ -406,11 +406,11 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		wr := getWR(ns, "generic")
 		wr.Spec.Ingress.Flavor = v1alpha1.FlavorGeneric
 		Expect(k8sClient.Update(ctx, wr)).To(Succeed())
-		w := eventuallyCondition(ns, "generic", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonPathNotSupported)
+		w := eventuallyCondition(ns, "generic", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonPathNotSupported)
 		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message).To(ContainSubstring("generic"))
 
 		Expect(k8sClient.Create(ctx, ingressWR(ns, "noclass", "haproxy", "/"))).To(Succeed())
-		eventuallyCondition(ns, "noclass", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonIngressClassNotFound)
+		eventuallyCondition(ns, "noclass", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonIngressClassNotFound)
 		ic := &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "haproxy"}, Spec: networkingv1.IngressClassSpec{Controller: "haproxy.org/ingress-controller/haproxy"}}
 		Expect(k8sClient.Create(ctx, ic)).To(Succeed())
 		eventuallyReady(ns, "noclass")
@@ -420,7 +420,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		wr := ingressWR(ns, "cross-denied", "nginx", "/")
 		wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
-		eventuallyCondition(ns, "cross-denied", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonCrossNamespaceNotAllowed)
+		eventuallyCondition(ns, "cross-denied", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonCrossNamespaceNotAllowed)
 		Expect(k8sClient.Get(ctx, key(ns, "cross-denied-receiver"), &appsv1.Deployment{})).To(Satisfy(apierrors.IsNotFound))
 	})
 
@@ -429,15 +429,15 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		// --cross-namespace-namespaces: a finalizer and a ClusterRoleBinding.
 		wr := ingressWR(ns, "cross-revoked", "nginx", "/")
 		wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
-		wr.Finalizers = []string{Finalizer}
+		wr.Finalizers = []string{v1alpha1.ClusterRBACFinalizer}
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
 		crb := render.ClusterRoleBinding(wr, render.Params{ReceiverClusterRole: DefaultReceiverClusterRole})
 		Expect(k8sClient.Create(ctx, crb)).To(Succeed())
 
-		eventuallyCondition(ns, "cross-revoked", v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonCrossNamespaceNotAllowed)
+		eventuallyCondition(ns, "cross-revoked", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonCrossNamespaceNotAllowed)
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, key("", crb.Name), &rbacv1.ClusterRoleBinding{})).To(Satisfy(apierrors.IsNotFound))
-			g.Expect(getWR(ns, "cross-revoked").Finalizers).NotTo(ContainElement(Finalizer))
+			g.Expect(getWR(ns, "cross-revoked").Finalizers).NotTo(ContainElement(v1alpha1.ClusterRBACFinalizer))
 		}, timeout, interval).Should(Succeed())
 	})
 
@@ -446,7 +446,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
 		wr = eventuallyReady("cross-ok", "fleet")
-		Expect(wr.Finalizers).To(ContainElement(Finalizer))
+		Expect(wr.Finalizers).To(ContainElement(v1alpha1.ClusterRBACFinalizer))
 		crb := &rbacv1.ClusterRoleBinding{}
 		Expect(k8sClient.Get(ctx, key("", "webhook-receiver.cross-ok.fleet"), crb)).To(Succeed())
 		Expect(crb.RoleRef.Name).To(Equal(DefaultReceiverClusterRole))
@@ -479,7 +479,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, key("", "webhook-receiver.cross-ok.flip"), &rbacv1.ClusterRoleBinding{})).To(Satisfy(apierrors.IsNotFound))
 			g.Expect(k8sClient.Get(ctx, key("cross-ok", "flip-receiver-gitrepos"), &rbacv1.RoleBinding{})).To(Succeed())
-			g.Expect(getWR("cross-ok", "flip").Finalizers).NotTo(ContainElement(Finalizer))
+			g.Expect(getWR("cross-ok", "flip").Finalizers).NotTo(ContainElement(v1alpha1.ClusterRBACFinalizer))
 		}, timeout, interval).Should(Succeed())
 	})
 
@@ -490,7 +490,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		bad := ingressWR(ns, name, "nginx", "/")
 		bad.Spec.Ingress.Annotations = map[string]string{"not a valid key!": "x"}
 		Expect(k8sClient.Create(ctx, bad)).To(Succeed())
-		w := eventuallyCondition(ns, name, v1alpha1.ConditionStalled, metav1.ConditionTrue, ReasonInvalidChild)
+		w := eventuallyCondition(ns, name, v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonInvalidChild)
 		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message).To(ContainSubstring("not a valid key!"))
 		Expect(k8sClient.Delete(ctx, w)).To(Succeed())
 	})

@@ -101,3 +101,6 @@ func (r *ReceiverSpec) ReplicasOrDefault() int32 {
 	}
 	return *r.Replicas
 }
+
+// CrossNamespace reports whether the receiver may target GitRepos outside its own namespace.
+func (t Targets) CrossNamespace() bool { return t.NamespaceSelector != nil }

@@ -91,7 +91,7 @@ func Deployment(wr *v1alpha1.WebhookReceiver, p Params) *appsv1.Deployment {
 		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment"},
 		ObjectMeta: objectMeta(wr, ReceiverName(wr)),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(Replicas(wr)),
+			Replicas: ptr.To(wr.Spec.Receiver.ReplicasOrDefault()),
 			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(wr)},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{

@@ -42,8 +42,8 @@ func TestRBAC(t *testing.T) {
 			if tc.crossNS {
 				wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
 			}
-			if CrossNamespace(wr) != tc.crossNS {
-				t.Errorf("CrossNamespace = %v", CrossNamespace(wr))
+			if wr.Spec.Targets.CrossNamespace() != tc.crossNS {
+				t.Errorf("CrossNamespace = %v", wr.Spec.Targets.CrossNamespace())
 			}
 			role := Role(wr)
 			if role.Name != "fleet-receiver" || len(role.Rules) != 2 {

@@ -30,9 +30,6 @@ import (
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
 
-// FieldManager is the one server-side apply field manager of the operator.
-const FieldManager = "webhook-operator"
-
 // Label keys put on every child.
 const (
 	LabelName      = "app.kubernetes.io/name"
@@ -49,15 +46,9 @@ const (
 	LabelOwnerName      = "gitops.webhook-operator.dev/owner-name"
 )
 
-// Annotation keys the operator writes.
-const (
-	// AnnotationDesiredHash holds a hash of what the operator last applied to
-	// a child; see the controller for how it keeps no-op reconciles write-free.
-	AnnotationDesiredHash = "gitops.webhook-operator.dev/desired-hash"
-	// AnnotationGeneratedKeys lists the Secret keys the operator generated, so
-	// they are kept (and never confused with values copied from a secretRef).
-	AnnotationGeneratedKeys = "gitops.webhook-operator.dev/generated-keys"
-)
+// AnnotationGeneratedKeys lists the Secret keys the operator generated, so
+// they are kept (and never confused with values copied from a secretRef).
+const AnnotationGeneratedKeys = "gitops.webhook-operator.dev/generated-keys"
 
 // Ports of the receiver container (team contract with the receiver CLI).
 const (
@@ -129,12 +120,6 @@ func URL(wr *v1alpha1.WebhookReceiver) string {
 	return scheme + "://" + wr.Spec.Host + Path(wr)
 }
 
-// CrossNamespace reports whether the receiver targets GitRepos outside its
-// own namespace (and so needs a ClusterRoleBinding).
-func CrossNamespace(wr *v1alpha1.WebhookReceiver) bool {
-	return wr.Spec.Targets.NamespaceSelector != nil
-}
-
 // Labels are the labels of every child.
 func Labels(wr *v1alpha1.WebhookReceiver) map[string]string {
 	return map[string]string{
@@ -200,12 +185,4 @@ func NeedsMiddleware(wr *v1alpha1.WebhookReceiver, flavor v1alpha1.Flavor) bool 
 }
 
 // NeedsPDB reports whether a PodDisruptionBudget is desired (replicas > 1).
-func NeedsPDB(wr *v1alpha1.WebhookReceiver) bool { return Replicas(wr) > 1 }
-
-// Replicas is spec.receiver.replicas with its default 1.
-func Replicas(wr *v1alpha1.WebhookReceiver) int32 {
-	if wr.Spec.Receiver.Replicas == nil {
-		return 1
-	}
-	return *wr.Spec.Receiver.Replicas
-}
+func NeedsPDB(wr *v1alpha1.WebhookReceiver) bool { return wr.Spec.Receiver.ReplicasOrDefault() > 1 }

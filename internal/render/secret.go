@@ -17,8 +17,6 @@ limitations under the License.
 package render
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,10 +37,9 @@ var specField = map[string]string{
 	v1alpha1.SecretKeyGitea:           "gitea",
 }
 
-// SecretLookup returns the data of a Secret in the WebhookReceiver's
-// namespace; found is false when it does not exist. err is for transient
-// failures only.
-type SecretLookup func(name string) (data map[string][]byte, found bool, err error)
+// ReferencedSecrets holds the data of the Secrets spec.providers refers to,
+// by name; a Secret that does not exist has no entry.
+type ReferencedSecrets map[string]map[string][]byte
 
 // MissingSecretError says which referenced Secrets or keys do not exist. The
 // spec cannot work until someone creates them: the controller reports it as
@@ -55,21 +52,39 @@ func (e *MissingSecretError) Error() string {
 	return strings.Join(e.Problems, "; ")
 }
 
-// GenerateToken returns a random webhook secret: 32 bytes, hex encoded.
-func GenerateToken() (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("generating webhook secret: %w", err)
+// CheckSecretRefs returns a *MissingSecretError naming every secretRef whose
+// Secret or key is missing from refs, or nil.
+func CheckSecretRefs(wr *v1alpha1.WebhookReceiver, refs ReferencedSecrets) error {
+	var problems []string
+	for _, p := range wr.Spec.Providers.EnabledProviders() {
+		ref := p.Source.SecretRef
+		if ref == nil {
+			continue
+		}
+		src, found := refs[ref.Name]
+		switch {
+		case !found:
+			problems = append(problems, fmt.Sprintf("Secret %q referenced by spec.providers.%s.secretRef not found", ref.Name, specField[p.Key]))
+		case len(src[ref.Key]) == 0:
+			problems = append(problems, fmt.Sprintf("key %q not found in Secret %q referenced by spec.providers.%s.secretRef", ref.Key, ref.Name, specField[p.Key]))
+		}
 	}
-	return hex.EncodeToString(b), nil
+	if len(problems) > 0 {
+		return &MissingSecretError{Problems: problems}
+	}
+	return nil
 }
 
 // SecretData computes the receiver Secret's data under Fleet's keys: values
-// copied from secretRefs, and for generate: true the value already in the
-// existing Secret (if the operator generated it, or the Secret is not yet
+// copied from secretRefs (refs), and for generate: true the value already in
+// the existing Secret (if the operator generated it, or the Secret is not yet
 // owned by this receiver and is being adopted) or a new one from gen.
-// existing may be nil. It returns the keys that hold generated values.
-func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, lookup SecretLookup, gen func() (string, error)) (map[string][]byte, []string, error) {
+// existing may be nil. It returns the keys that hold generated values, or the
+// *MissingSecretError of CheckSecretRefs.
+func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, refs ReferencedSecrets, gen func() (string, error)) (map[string][]byte, []string, error) {
+	if err := CheckSecretRefs(wr, refs); err != nil {
+		return nil, nil, err
+	}
 	prevGenerated := map[string]bool{}
 	if existing != nil {
 		for _, k := range strings.Split(existing.Annotations[AnnotationGeneratedKeys], ",") {
@@ -80,25 +95,10 @@ func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, lookup Se
 	}
 	data := map[string][]byte{}
 	var generated []string
-	missing := &MissingSecretError{}
 	for _, p := range wr.Spec.Providers.EnabledProviders() {
 		switch {
 		case p.Source.SecretRef != nil:
-			ref := p.Source.SecretRef
-			src, found, err := lookup(ref.Name)
-			if err != nil {
-				return nil, nil, fmt.Errorf("reading Secret %q: %w", ref.Name, err)
-			}
-			if !found {
-				missing.Problems = append(missing.Problems, fmt.Sprintf("Secret %q referenced by spec.providers.%s.secretRef not found", ref.Name, specField[p.Key]))
-				continue
-			}
-			v, ok := src[ref.Key]
-			if !ok || len(v) == 0 {
-				missing.Problems = append(missing.Problems, fmt.Sprintf("key %q not found in Secret %q referenced by spec.providers.%s.secretRef", ref.Key, ref.Name, specField[p.Key]))
-				continue
-			}
-			data[p.Key] = slices.Clone(v)
+			data[p.Key] = slices.Clone(refs[p.Source.SecretRef.Name][p.Source.SecretRef.Key])
 		case p.Source.Generate:
 			// Keep a value this operator generated before, and every value
 			// of a Secret it is adopting (say Fleet's own gitjob-webhook):
@@ -117,9 +117,6 @@ func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, lookup Se
 		}
 		// Neither: an unauthenticated provider (allowed by CEL only with
 		// allowUnauthenticated), so no key.
-	}
-	if len(missing.Problems) > 0 {
-		return nil, nil, missing
 	}
 	slices.Sort(generated)
 	return data, generated, nil

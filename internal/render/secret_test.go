@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,16 +30,10 @@ import (
 )
 
 func TestSecretData(t *testing.T) {
-	refs := map[string]map[string][]byte{
-		"gh": {"token": []byte("gh-secret")},
-		"bb": {"secret": []byte("bb-secret")},
-	}
-	lookup := func(name string) (map[string][]byte, bool, error) {
-		if name == "broken" {
-			return nil, false, errors.New("boom")
-		}
-		d, ok := refs[name]
-		return d, ok, nil
+	refs := ReferencedSecrets{
+		"gh":    {"token": []byte("gh-secret")},
+		"bb":    {"secret": []byte("bb-secret")},
+		"empty": {"token": nil},
 	}
 	ref := func(name, key string) *v1alpha1.ProviderSecret {
 		return &v1alpha1.ProviderSecret{SecretRef: &v1alpha1.SecretKeyRef{Name: name, Key: key}}
@@ -61,7 +54,6 @@ func TestSecretData(t *testing.T) {
 		want          map[string]string
 		wantGenerated []string
 		wantMissing   string
-		wantErr       bool
 	}{
 		"refs copied under fleet keys": {
 			providers: v1alpha1.Providers{GitHub: ref("gh", "token"), Bitbucket: ref("bb", "secret"), BitbucketServer: ref("bb", "secret")},
@@ -102,9 +94,13 @@ func TestSecretData(t *testing.T) {
 			providers:   v1alpha1.Providers{BitbucketServer: ref("gh", "other")},
 			wantMissing: `key "other" not found in Secret "gh" referenced by spec.providers.bitbucketServer.secretRef`,
 		},
-		"transient error": {
-			providers: v1alpha1.Providers{GitHub: ref("broken", "x")},
-			wantErr:   true,
+		"empty key counts as missing": {
+			providers:   v1alpha1.Providers{Gitea: ref("empty", "token")},
+			wantMissing: `key "token" not found in Secret "empty" referenced by spec.providers.gitea.secretRef`,
+		},
+		"every problem listed": {
+			providers:   v1alpha1.Providers{GitHub: ref("nope", "token"), GitLab: ref("gh", "other")},
+			wantMissing: `Secret "nope" referenced by spec.providers.github.secretRef not found; key "other" not found in Secret "gh" referenced by spec.providers.gitlab.secretRef`,
 		},
 	}
 	for name, tc := range cases {
@@ -113,17 +109,15 @@ func TestSecretData(t *testing.T) {
 			wr.Spec.Providers = tc.providers
 			n := 0
 			g := func() (string, error) { n++; return fmt.Sprintf("tok%d", n), nil }
-			data, generated, err := SecretData(wr, tc.existing, lookup, g)
+			data, generated, err := SecretData(wr, tc.existing, refs, g)
+			if checkErr := CheckSecretRefs(wr, refs); fmt.Sprint(checkErr) != fmt.Sprint(err) {
+				t.Errorf("CheckSecretRefs = %v, SecretData = %v: want the same verdict", checkErr, err)
+			}
 			var missing *MissingSecretError
 			switch {
 			case tc.wantMissing != "":
-				if !errors.As(err, &missing) || !strings.Contains(err.Error(), tc.wantMissing) {
+				if !errors.As(err, &missing) || err.Error() != tc.wantMissing {
 					t.Fatalf("err = %v, want missing %q", err, tc.wantMissing)
-				}
-				return
-			case tc.wantErr:
-				if err == nil || errors.As(err, &missing) {
-					t.Fatalf("err = %v, want a transient error", err)
 				}
 				return
 			case err != nil:
@@ -169,16 +163,5 @@ func TestSecret(t *testing.T) {
 				t.Errorf("data/labels = %v %v", s.Data, s.Labels)
 			}
 		})
-	}
-}
-
-func TestGenerateToken(t *testing.T) {
-	a, err := GenerateToken()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := GenerateToken()
-	if len(a) != 64 || a == b {
-		t.Errorf("tokens %q %q: want 64 hex chars, distinct", a, b)
 	}
 }

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package render
+package apply
 
 import (
 	"crypto/sha256"
@@ -27,27 +27,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// How the controller keeps a no-op reconcile free of API writes, yet repairs
-// drift (the logic lives here so it is unit-tested without a cluster):
-//
-//   - ApplyObject turns a desired typed object into the exact unstructured
-//     document that is server-side applied, and stamps it with a hash of
-//     itself (AnnotationDesiredHash).
-//   - UpToDate compares that document with the live object from the cache:
-//     the hash must match (catches every change of the desired state,
-//     including fields the operator stopped setting, which SSA then removes)
-//     AND every field of the document must be present in the live object
-//     with the same value (catches drift: someone edited or removed a field
-//     the operator sets). Fields others added (labels, defaults, a sidecar)
-//     are extra in the live object and are ignored, as SSA leaves them alone.
-//
-// Only when UpToDate is false does the controller apply, so an unchanged
-// receiver costs no write and no dry-run request.
+// AnnotationDesiredHash holds a hash of what the operator last applied to a
+// child, so a change of the desired state is seen without a dry-run.
+const AnnotationDesiredHash = "gitops.webhook-operator.dev/desired-hash"
 
-// ApplyObject converts obj to the document to server-side apply: no status,
+// Document converts obj to the document to server-side apply: no status,
 // no nulls (creationTimestamp and other unset fields), plus the hash
 // annotation. obj must have its TypeMeta set.
-func ApplyObject(obj runtime.Object) (*unstructured.Unstructured, error) {
+func Document(obj runtime.Object) (*unstructured.Unstructured, error) {
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return nil, fmt.Errorf("converting %T: %w", obj, err)
@@ -91,7 +78,7 @@ func hashOf(u *unstructured.Unstructured) (string, error) {
 }
 
 // UpToDate reports whether the live object already is what applying desired
-// (from ApplyObject) would make it; see the comment at the top of the file.
+// (from Document) would make it; see the package documentation.
 func UpToDate(desired *unstructured.Unstructured, live runtime.Object) (bool, error) {
 	lm, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
 	if err != nil {

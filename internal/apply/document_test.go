@@ -14,22 +14,42 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package render
+package apply
 
 import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
+
+	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/render"
 )
+
+// testWR is a receiver whose children the tests apply; tls sets spec.tls.
+func testWR(path string, tls bool) *v1alpha1.WebhookReceiver {
+	wr := &v1alpha1.WebhookReceiver{
+		ObjectMeta: metav1.ObjectMeta{Name: "fleet", Namespace: "cattle-fleet-system", UID: "uid-1"},
+		Spec: v1alpha1.WebhookReceiverSpec{
+			Host:    "webhooks.example.com",
+			Path:    path,
+			Ingress: &v1alpha1.IngressSpec{ClassName: "ic"},
+		},
+	}
+	if tls {
+		wr.Spec.TLS = &v1alpha1.TLSSpec{SecretName: "webhooks-tls"}
+	}
+	return wr
+}
 
 // liveDeployment simulates what the cache holds after applying d: the
 // applied fields plus server defaults and metadata, without TypeMeta.
 func liveDeployment(t *testing.T, d *appsv1.Deployment) *appsv1.Deployment {
 	t.Helper()
-	u, err := ApplyObject(d)
+	u, err := Document(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +68,8 @@ func liveDeployment(t *testing.T, d *appsv1.Deployment) *appsv1.Deployment {
 }
 
 func TestUpToDate(t *testing.T) {
-	wr := testWR("/gitjob", withTLS)
-	desired := Deployment(wr, Params{Image: "img:1"})
+	wr := testWR("/gitjob", true)
+	desired := render.Deployment(wr, render.Params{Image: "img:1"})
 	cases := map[string]struct {
 		mutate func(live *appsv1.Deployment)
 		want   bool
@@ -65,7 +85,7 @@ func TestUpToDate(t *testing.T) {
 			l.Spec.Template.Spec.Containers[0].Image = "evil:1"
 		}, false},
 		"our label removed": {func(l *appsv1.Deployment) {
-			delete(l.Labels, LabelManagedBy)
+			delete(l.Labels, render.LabelManagedBy)
 		}, false},
 		"replicas drifted": {func(l *appsv1.Deployment) {
 			l.Spec.Replicas = ptr.To[int32](5)
@@ -84,7 +104,7 @@ func TestUpToDate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			live := liveDeployment(t, desired)
 			tc.mutate(live)
-			u, err := ApplyObject(desired)
+			u, err := Document(desired)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,9 +119,9 @@ func TestUpToDate(t *testing.T) {
 	}
 }
 
-func TestApplyObject(t *testing.T) {
-	wr := testWR("/", noTLS)
-	u, err := ApplyObject(Deployment(wr, Params{Image: "img:1"}))
+func TestDocument(t *testing.T) {
+	wr := testWR("/", false)
+	u, err := Document(render.Deployment(wr, render.Params{Image: "img:1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,16 +134,16 @@ func TestApplyObject(t *testing.T) {
 	if u.GetAPIVersion() != "apps/v1" || u.GetKind() != "Deployment" || u.GetAnnotations()[AnnotationDesiredHash] == "" {
 		t.Errorf("apiVersion/kind/hash = %s %s %v", u.GetAPIVersion(), u.GetKind(), u.GetAnnotations())
 	}
-	u2, _ := ApplyObject(Deployment(wr, Params{Image: "img:2"}))
+	u2, _ := Document(render.Deployment(wr, render.Params{Image: "img:2"}))
 	if u.GetAnnotations()[AnnotationDesiredHash] == u2.GetAnnotations()[AnnotationDesiredHash] {
 		t.Error("a different desired state must hash differently")
 	}
 }
 
 func TestSecretHashIgnoresValuesButNotKeys(t *testing.T) {
-	wr := testWR("/", noTLS)
+	wr := testWR("/", false)
 	h := func(data map[string][]byte) string {
-		u, err := ApplyObject(Secret(wr, data, nil))
+		u, err := Document(render.Secret(wr, data, nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,8 +157,8 @@ func TestSecretHashIgnoresValuesButNotKeys(t *testing.T) {
 		t.Error("hash must depend on the key set")
 	}
 	// The value change is still detected by UpToDate.
-	d, _ := ApplyObject(Secret(wr, map[string][]byte{"github": []byte("two")}, nil))
-	live := Secret(wr, map[string][]byte{"github": []byte("one")}, nil)
+	d, _ := Document(render.Secret(wr, map[string][]byte{"github": []byte("two")}, nil))
+	live := render.Secret(wr, map[string][]byte{"github": []byte("one")}, nil)
 	live.Annotations = map[string]string{AnnotationDesiredHash: a}
 	if ok, _ := UpToDate(d, live); ok {
 		t.Error("a changed secret value must not be up to date")
