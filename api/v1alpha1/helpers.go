@@ -101,3 +101,7 @@ func (r *ReceiverSpec) ReplicasOrDefault() int32 {
 	}
 	return *r.Replicas
 }
+
+// CrossNamespace reports whether GitRepos outside the WebhookReceiver's own
+// namespace may be targeted: namespaceSelector set, even to {}.
+func (t Targets) CrossNamespace() bool { return t.NamespaceSelector != nil }
