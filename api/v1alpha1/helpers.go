@@ -102,5 +102,6 @@ func (r *ReceiverSpec) ReplicasOrDefault() int32 {
 	return *r.Replicas
 }
 
-// CrossNamespace reports whether the receiver may target GitRepos outside its own namespace.
+// CrossNamespace reports whether GitRepos outside the WebhookReceiver's own
+// namespace may be targeted: namespaceSelector set, even to {}.
 func (t Targets) CrossNamespace() bool { return t.NamespaceSelector != nil }

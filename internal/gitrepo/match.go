@@ -85,8 +85,8 @@ type Scope struct {
 // NewScope compiles a WebhookReceiver's targets.
 func NewScope(wr *v1alpha1.WebhookReceiver) (Scope, error) {
 	s := Scope{Namespace: wr.Namespace, Selector: labels.Everything()}
-	if t := wr.Spec.Targets.NamespaceSelector; t != nil {
-		sel, err := metav1.LabelSelectorAsSelector(t)
+	if wr.Spec.Targets.CrossNamespace() {
+		sel, err := metav1.LabelSelectorAsSelector(wr.Spec.Targets.NamespaceSelector)
 		if err != nil {
 			return Scope{}, fmt.Errorf("targets.namespaceSelector: %w", err)
 		}

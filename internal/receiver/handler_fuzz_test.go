@@ -31,7 +31,8 @@ import (
 
 // FuzzHandler sends arbitrary bodies, events and content types as each
 // provider (signed or not) through the whole handler: it must never panic
-// or answer 500, and always answer a status of the design's table with JSON.
+// or answer 500, and always answer one of the receiver's documented statuses
+// with JSON.
 // Seed corpus: testdata/fuzz/FuzzHandler.
 func FuzzHandler(f *testing.F) {
 	providers := provider.All()

@@ -307,8 +307,8 @@ func TestGitHubSHA1Refused(t *testing.T) {
 	}
 }
 
-// TestStatusCodes walks the design's status code table through a real
-// HTTP server.
+// TestStatusCodes walks every answer the receiver gives (code, status,
+// reason) through a real HTTP server.
 func TestStatusCodes(t *testing.T) {
 	ghPush := fixture(t, "github/push.json")
 	signed := func(url string) *http.Request {

@@ -100,7 +100,7 @@ func TestServerGracefulShutdown(t *testing.T) {
 	}
 }
 
-// The design asks for read-header and read timeouts: a client that sends
+// Read-header and read timeouts are set: a client that sends
 // headers or a body slowly (or never) must not hold a connection forever,
 // and the write deadline must leave room for the ack deadline.
 func TestServerTimeouts(t *testing.T) {

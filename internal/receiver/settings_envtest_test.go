@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,7 +46,7 @@ func TestCacheSettings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("envtest suite")
 	}
-	env, err := testenv.ProjectEnvironment()
+	env, err := testenv.Environment()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +61,9 @@ func TestCacheSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := fleet.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +100,9 @@ func TestCacheSettings(t *testing.T) {
 	mustCreate(secret)
 	mustCreate(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: ns}, Data: map[string][]byte{"x": []byte("y")}})
 
-	ca, err := cache.New(cfg, cache.Options{Scheme: scheme, ByObject: CacheByObject(name, ns, secretName)})
+	opts := CacheOptions(CacheScope{Name: name, Namespace: ns, SecretName: secretName})
+	opts.Scheme = scheme
+	ca, err := cache.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
