@@ -23,9 +23,9 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 func fixture(t testing.TB, name string) []byte {
@@ -44,32 +44,32 @@ func TestDetect(t *testing.T) {
 		"bitbucket-server": "bitbucket-server", "gogs": "gogs", "gitea": "gitea",
 	} {
 		t.Run(name, func(t *testing.T) {
-			h, _ := providertest.Delivery{Provider: name, Event: "push", Payload: payload, Secret: []byte("s")}.Build()
+			h, _ := gitsim.Delivery{Provider: name, Event: "push", Payload: payload, Secret: []byte("s")}.Build()
 			p := provider.Detect(provider.All(), h)
 			if p == nil || p.Key() != want {
 				t.Fatalf("Detect = %v, want %s", p, want)
 			}
-			if got := p.Delivery(h); got != providertest.DeliveryID {
+			if got := p.Delivery(h); got != gitsim.DeliveryID {
 				t.Errorf("Delivery = %q", got)
 			}
 		})
 	}
 	t.Run("bitbucket cloud without hook uuid", func(t *testing.T) {
-		h, _ := providertest.Delivery{Provider: "bitbucket", Event: "repo:push", Payload: payload}.Build()
+		h, _ := gitsim.Delivery{Provider: "bitbucket", Event: "repo:push", Payload: payload}.Build()
 		h.Del("X-Hook-UUID")
 		if p := provider.Detect(provider.All(), h); p == nil || p.Key() != "bitbucket" {
 			t.Fatalf("Detect = %v", p)
 		}
 	})
 	t.Run("forgejo only", func(t *testing.T) {
-		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
+		h, _ := gitsim.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
 		h.Set("X-Forgejo-Event", "push")
 		if p := provider.Detect(provider.All(), h); p == nil || p.Key() != "gitea" {
 			t.Fatalf("Detect = %v", p)
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
+		h, _ := gitsim.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
 		h.Del("X-GitHub-Event")
 		if p := provider.Detect(provider.All(), h); p != nil {
 			t.Fatalf("Detect = %v, want nil", p.Key())
@@ -120,7 +120,7 @@ func TestVerify(t *testing.T) {
 					signWith = nil
 				}
 			}
-			h, body := providertest.Delivery{Provider: c.provider, Event: "push", Payload: payload, Secret: signWith, Form: c.form}.Build()
+			h, body := gitsim.Delivery{Provider: c.provider, Event: "push", Payload: payload, Secret: signWith, Form: c.form}.Build()
 			if c.mutate != nil {
 				body = c.mutate(h, body)
 			}
