@@ -175,7 +175,7 @@ func (d *devRun) run(ctx context.Context) error {
 		return nil
 	}
 	_, werr := p.Exited()
-	return fmt.Errorf("%s exited unexpectedly (%v); last log lines:\n%s", p.Spec.Name, werr, p.LogTail(20))
+	return fmt.Errorf("%s exited unexpectedly (%w); last log lines:\n%s", p.Spec.Name, werr, p.LogTail(20))
 }
 
 // startCluster starts a local control plane, or installs the CRDs into

@@ -342,7 +342,3 @@ type WebhookReceiverList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []WebhookReceiver `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&WebhookReceiver{}, &WebhookReceiverList{})
-}

@@ -98,4 +98,3 @@ func FirstExit(ctx context.Context, procs ...*Process) *Process {
 		return p
 	}
 }
-
