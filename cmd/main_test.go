@@ -27,6 +27,9 @@ import (
 // TestCommandLine runs the built binary the way scripts and manifests do:
 // every subcommand takes --help, and a bad flag prints usage and exits 2.
 func TestCommandLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
 	bin := filepath.Join(t.TempDir(), "webhook-operator")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
