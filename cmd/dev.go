@@ -65,16 +65,8 @@ func runDev(args []string) int {
 			"Stops everything on Ctrl-C.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "dev: unexpected arguments %v\n", fs.Args())
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	// dev talks to a person: its own progress goes to stdout as plain lines;
 	// library logs (envtest) go to stderr through controller-runtime's logger.

@@ -52,6 +52,7 @@ func TestCommandLine(t *testing.T) {
 		"receiver bad timeout": {[]string{"receiver", "--ack-timeout", "soon"}, 2, []string{"ack-timeout"}},
 		"dev help":             {[]string{"dev", "--help"}, 0, []string{"-kubeconfig"}},
 		"dev bad flag":         {[]string{"dev", "--no-such-flag"}, 2, []string{"no-such-flag"}},
+		"dev stray argument":   {[]string{"dev", "now"}, 2, []string{"dev: unexpected arguments [now]", "-kubeconfig"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
