@@ -30,7 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
-	"github.com/webhook-operator/webhook-operator/internal/testenv"
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 )
 
 var nameSeq atomic.Int64
@@ -92,7 +92,7 @@ providers: {gogs: {}}
 	})
 
 	It("accepts every sample under config/samples", func() {
-		root, err := testenv.RepoRoot()
+		root, err := devenv.RepoRoot()
 		Expect(err).NotTo(HaveOccurred())
 		files, err := filepath.Glob(filepath.Join(root, "config", "samples", "gitops_v1alpha1_*.yaml"))
 		Expect(err).NotTo(HaveOccurred())

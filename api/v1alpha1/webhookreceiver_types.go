@@ -32,17 +32,6 @@ const (
 	FlavorGeneric Flavor = "generic"
 )
 
-// Provider keys in the receiver's Secret. They are the keys Fleet's own
-// gitjob-webhook Secret uses, so the Secret is a drop-in for Fleet.
-const (
-	SecretKeyGitHub          = "github"
-	SecretKeyGitLab          = "gitlab"
-	SecretKeyBitbucket       = "bitbucket"
-	SecretKeyBitbucketServer = "bitbucket-server"
-	SecretKeyGogs            = "gogs"
-	SecretKeyGitea           = "gitea"
-)
-
 // Condition types, kstatus-compatible.
 const (
 	ConditionReady       = "Ready"
@@ -352,8 +341,4 @@ type WebhookReceiverList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []WebhookReceiver `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&WebhookReceiver{}, &WebhookReceiverList{})
 }

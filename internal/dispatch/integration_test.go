@@ -31,8 +31,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 var _ = Describe("push to GitRepo through the receiver", func() {
@@ -231,7 +231,7 @@ var _ = Describe("push to GitRepo through the receiver", func() {
 		s := serve(wr, d, time.Minute)
 		newGitRepo(ns, "a", repoURL, nil)
 		newGitRepo(ns, "b", repoURL, nil)
-		delivery := providertest.Delivery{Provider: "github", Event: "push", Secret: []byte(receiverSecret),
+		delivery := gitsim.Delivery{Provider: "github", Event: "push", Secret: []byte(receiverSecret),
 			Payload: ghPush{repo: repoURL, ref: branch("main"), commit: sha(1)}.payload()}
 		resp, err := s.Client().Do(delivery.Request(s.URL + "/"))
 		Expect(err).NotTo(HaveOccurred())

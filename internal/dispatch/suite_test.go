@@ -46,8 +46,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/receiver"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
@@ -280,7 +280,7 @@ func (p ghPush) payload() []byte {
 
 // send delivers a GitHub push signed with secret and decodes the answer.
 func send(s *httptest.Server, p ghPush, secret string) (int, receiver.Response) {
-	d := providertest.Delivery{Provider: "github", Event: "push", Payload: p.payload()}
+	d := gitsim.Delivery{Provider: "github", Event: "push", Payload: p.payload()}
 	if secret != "" {
 		d.Secret = []byte(secret)
 	}

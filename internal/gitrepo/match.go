@@ -103,7 +103,7 @@ func NewScope(wr *v1alpha1.WebhookReceiver) (Scope, error) {
 }
 
 // CrossNamespace reports whether namespaces other than the receiver's own
-// may be targeted.
+// may be targeted: Targets.CrossNamespace of the compiled targets.
 func (s Scope) CrossNamespace() bool { return s.NamespaceSelector != nil }
 
 // AllowsNamespace reports whether GitRepos in namespace ns (with the given

@@ -25,8 +25,8 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 // FuzzHandler sends arbitrary bodies, events and content types as each
@@ -45,7 +45,7 @@ func FuzzHandler(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, which uint8, event, contentType string, payload []byte, signed, form bool) {
 		p := providers[int(which)%len(providers)]
-		d := providertest.Delivery{Provider: p.Key(), Event: event, Payload: payload, Form: form}
+		d := gitsim.Delivery{Provider: p.Key(), Event: event, Payload: payload, Form: form}
 		if signed {
 			d.Secret = secretOf(p.Key())
 		}

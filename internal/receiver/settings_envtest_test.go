@@ -34,7 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
@@ -126,7 +126,7 @@ func TestCacheSettings(t *testing.T) {
 	payloads := map[string][]byte{"github": fixture(t, "github/push.json"), "gitlab": fixture(t, "gitlab/push.json"), "bitbucket": fixture(t, "bitbucket/push.json")}
 	events := map[string]string{"github": "push", "gitlab": "Push Hook", "bitbucket": "repo:push"}
 	send := func(key string, signWith []byte) int {
-		req := providertest.Delivery{Provider: key, Event: events[key], Payload: payloads[key], Secret: signWith}.Request(srv.URL)
+		req := gitsim.Delivery{Provider: key, Event: events[key], Payload: payloads[key], Secret: signWith}.Request(srv.URL)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
