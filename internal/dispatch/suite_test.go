@@ -52,9 +52,7 @@ import (
 )
 
 func TestEnvtest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("envtest suite")
-	}
+	testenv.SkipIfShort(t)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "dispatch envtest suite")
 }

@@ -43,9 +43,7 @@ import (
 // requests without a restart, and the cache holds only the receiver's own
 // two objects.
 func TestCacheSettings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("envtest suite")
-	}
+	testenv.SkipIfShort(t)
 	env, err := testenv.Environment()
 	if err != nil {
 		t.Fatal(err)
