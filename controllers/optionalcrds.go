@@ -33,7 +33,7 @@ import (
 // The optional kinds: a receiver may need them, the cluster may not serve them.
 var (
 	middlewareGVK = traefikv1alpha1.SchemeGroupVersion.WithKind("Middleware")
-	httpRouteGVK  = gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")
+	httpRouteGVK  = schema.GroupVersionKind{Group: gatewayv1.GroupName, Version: "v1", Kind: "HTTPRoute"}
 )
 
 // optionalCRDs says which optional CRDs the cluster serves: a child of a
