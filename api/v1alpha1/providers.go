@@ -27,6 +27,9 @@ const (
 	SecretKeyBitbucketServer = "bitbucket-server"
 	SecretKeyGogs            = "gogs"
 	SecretKeyGitea           = "gitea"
+	// Azure DevOps authenticates with HTTP basic auth: two keys.
+	SecretKeyAzureUsername = "azure-username"
+	SecretKeyAzurePassword = "azure-password"
 )
 
 // NamedProvider is one provider of spec.providers with its Secret key.
@@ -49,7 +52,16 @@ func (p *Providers) all() []NamedProvider {
 		{SecretKeyBitbucketServer, "bitbucketServer", p.BitbucketServer},
 		{SecretKeyGogs, "gogs", p.Gogs},
 		{SecretKeyGitea, "gitea", p.Gitea},
+		{SecretKeyAzurePassword, "azureDevOps", p.azureSecret()},
 	}
+}
+
+// azureSecret is Azure DevOps' password source, nil when not enabled.
+func (p *Providers) azureSecret() *ProviderSecret {
+	if p.AzureDevOps == nil {
+		return nil
+	}
+	return &p.AzureDevOps.ProviderSecret
 }
 
 // EnabledProviders lists the providers set in spec.providers, in a fixed

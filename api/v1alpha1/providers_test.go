@@ -25,7 +25,7 @@ import (
 )
 
 func TestSecretKeys(t *testing.T) {
-	want := []string{"github", "gitlab", "bitbucket", "bitbucket-server", "gogs", "gitea"}
+	want := []string{"github", "gitlab", "bitbucket", "bitbucket-server", "gogs", "gitea", "azure-password"}
 	if got := SecretKeys(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v, want Fleet's keys %v", got, want)
 	}
@@ -35,7 +35,8 @@ func TestSecretKeys(t *testing.T) {
 // spec.providers, so a message never names a field the API does not have.
 func TestSpecFieldMatchesJSON(t *testing.T) {
 	gen := &ProviderSecret{Generate: true}
-	all := Providers{GitHub: gen, GitLab: gen, Bitbucket: gen, BitbucketServer: gen, Gogs: gen, Gitea: gen}
+	all := Providers{GitHub: gen, GitLab: gen, Bitbucket: gen, BitbucketServer: gen, Gogs: gen, Gitea: gen,
+		AzureDevOps: &AzureDevOpsProvider{ProviderSecret: *gen}}
 	raw, err := json.Marshal(all)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,7 @@ func TestSpecFieldMatchesJSON(t *testing.T) {
 		"github":                      {SecretKeyGitHub, "github"},
 		"bitbucket-server is camel":   {SecretKeyBitbucketServer, "bitbucketServer"},
 		"gitea":                       {SecretKeyGitea, "gitea"},
+		"azure's password key":        {SecretKeyAzurePassword, "azureDevOps"},
 		"unknown key names no field":  {"azure", ""},
 		"a field name is not its key": {"bitbucketServer", ""},
 	}

@@ -81,12 +81,11 @@ receiver: {replicas: 3}
 		Expect(*wr.Spec.Receiver.Replicas).To(BeEquivalentTo(3))
 	})
 
-	It("accepts a provider without a secret when allowUnauthenticated is true", func() {
+	It("accepts a provider without a secret when it allows unauthenticated deliveries from listed hosts", func() {
 		wr := fromYAML(`
 host: webhooks.example.com
 ingress: {className: nginx}
-allowUnauthenticated: true
-providers: {gogs: {}}
+providers: {gogs: {allowUnauthenticated: true, hosts: [git.internal.example]}}
 `)
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
 	})
@@ -155,7 +154,20 @@ providers: {github: {generate: true, secretRef: {name: gh, key: token}}}`, "set 
 		Entry("provider with no secret and allowUnauthenticated off", `
 host: webhooks.example.com
 ingress: {className: nginx}
-providers: {gitlab: {}}`, "every provider needs secretRef or generate: true unless spec.allowUnauthenticated is true"),
+providers: {gitlab: {}}`, "a provider needs secretRef or generate: true (or allowUnauthenticated: true with hosts)"),
+		Entry("allowUnauthenticated without hosts", `
+host: webhooks.example.com
+ingress: {className: nginx}
+providers: {gitea: {allowUnauthenticated: true}}`, "hosts is required when allowUnauthenticated is true"),
+		Entry("allowUnauthenticated with a secret", `
+host: webhooks.example.com
+ingress: {className: nginx}
+providers: {github: {generate: true, allowUnauthenticated: true, hosts: [github.com]}}`, "allowUnauthenticated cannot be combined with secretRef or generate"),
+		Entry("Azure DevOps without a password", `
+host: webhooks.example.com
+ingress: {className: nginx}
+providers: {azureDevOps: {username: fleet}}`, "a provider needs secretRef or generate: true"),
+
 		Entry("secretRef without key", `
 host: webhooks.example.com
 ingress: {className: nginx}

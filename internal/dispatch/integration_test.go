@@ -195,8 +195,7 @@ var _ = Describe("push to GitRepo through the receiver", func() {
 
 	It("lets an unauthenticated receiver trigger a GitRepo whose own webhookSecret verifies, without setting pollingInterval", func() {
 		_, push := own(func(w *v1alpha1.WebhookReceiver) {
-			w.Spec.AllowUnauthenticated = true
-			w.Spec.Providers.GitHub = &v1alpha1.ProviderSecret{}
+			w.Spec.Providers.GitHub = &v1alpha1.ProviderSecret{AllowUnauthenticated: true, Hosts: []string{"github.com"}}
 		})
 		// The receiver Secret has no github key: requests are unauthenticated.
 		sec := &corev1.Secret{}

@@ -148,7 +148,15 @@ func (s *cacheSettings) Enabled(key string) bool {
 // AllowUnauthenticated implements Settings.
 func (s *cacheSettings) AllowUnauthenticated() bool {
 	wr, ok := s.receiver()
-	return ok && wr.Spec.AllowUnauthenticated
+	if !ok {
+		return false
+	}
+	for _, np := range wr.Spec.Providers.EnabledProviders() {
+		if np.Source.AllowUnauthenticated {
+			return true
+		}
+	}
+	return false
 }
 
 // Ready reports whether both objects can be read from the cache: it creates

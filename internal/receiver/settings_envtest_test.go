@@ -170,7 +170,7 @@ func TestCacheSettings(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKeyFromObject(wr), wr); err != nil {
 		t.Fatal(err)
 	}
-	wr.Spec.AllowUnauthenticated = true
+	wr.Spec.Providers.GitLab = &v1alpha1.ProviderSecret{AllowUnauthenticated: true, Hosts: []string{"gitlab.com"}}
 	wr.Spec.Providers.GitHub = nil
 	if err := c.Update(ctx, wr); err != nil {
 		t.Fatal(err)
