@@ -32,6 +32,17 @@ type Event struct {
 	// Deleted is true when the push deleted the ref (all-zero after SHA);
 	// deleted refs never trigger a GitRepo.
 	Deleted bool
+	// ChangedFiles are the repository-relative paths of every file the
+	// push's commits added, modified or removed, sorted and distinct. Set
+	// only when FilesComplete.
+	ChangedFiles []string
+	// FilesComplete says ChangedFiles is every file the push changed, so a
+	// GitRepo may be skipped when none is under its paths. It is false when
+	// the provider gives no file lists (Bitbucket), when the list may be
+	// truncated (more commits than the payload lists, no commits at all), and
+	// when the ref was created or force-pushed (the commits listed are then
+	// not the whole difference to what the GitRepo last saw).
+	FilesComplete bool
 }
 
 // Request is what the receiver hands the dispatcher for one verified webhook.
@@ -58,6 +69,14 @@ type Trigger struct {
 // String is namespace/name.
 func (t Trigger) String() string { return t.Namespace + "/" + t.Name }
 
+// Skip is a GitRepo inside the receiver's targets that matched the push but
+// was not triggered, and why.
+type Skip struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Reason    string `json:"reason"`
+}
+
 // Result is the dispatcher's answer for one Request.
 type Result struct {
 	// Written are GitRepos whose status now carries the commit (written by
@@ -69,6 +88,9 @@ type Result struct {
 	// Unmatched says why nothing matched (normalised URLs, branch), for the
 	// 200 response body. Empty when something matched.
 	Unmatched string
+	// Skipped are GitRepos that matched the push but were not written
+	// because of the receiver's path-aware targets.
+	Skipped []Skip
 }
 
 // ErrQueueFull means the dispatcher's backlog is over its limit; the receiver

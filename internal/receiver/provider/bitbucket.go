@@ -21,6 +21,7 @@ import (
 	"net/http"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/jsonread"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -59,31 +60,100 @@ func (BitbucketCloud) Verify(h http.Header, raw, _, secret []byte) error {
 }
 
 type bitbucketRef struct {
-	Type   string `json:"type"`
-	Name   string `json:"name"`
-	Target struct {
-		Hash string `json:"hash"`
-	} `json:"target"`
+	typ, name, hash string
 }
 
+func (b *bitbucketRef) field(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "type":
+		return readString(r, &b.typ)
+	case "name":
+		return readString(r, &b.name)
+	case "target":
+		return r.Object(func(r *jsonread.Reader, key []byte) error {
+			if string(key) == "hash" {
+				return readString(r, &b.hash)
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+// bitbucketChange is one ref change; a nil side was null or absent.
+type bitbucketChange struct {
+	new, old *bitbucketRef
+}
+
+// bitbucketPush is what the receiver reads of a repo:push payload. It
+// carries no file lists.
 type bitbucketPush struct {
-	Repository struct {
-		FullName string `json:"full_name"`
-		Links    struct {
-			HTML struct {
-				Href string `json:"href"`
-			} `json:"html"`
-		} `json:"links"`
-		MainBranch *struct {
-			Name string `json:"name"`
-		} `json:"mainbranch"`
-	} `json:"repository"`
-	Push struct {
-		Changes []struct {
-			New *bitbucketRef `json:"new"`
-			Old *bitbucketRef `json:"old"`
-		} `json:"changes"`
-	} `json:"push"`
+	htmlURL, mainBranch string
+	changes             []bitbucketChange
+}
+
+func (b *bitbucketPush) field(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "repository":
+		return r.Object(b.repositoryField)
+	case "push":
+		return r.Object(func(r *jsonread.Reader, key []byte) error {
+			if string(key) != "changes" {
+				return nil
+			}
+			b.changes = b.changes[:0]
+			return r.Array(b.readChange)
+		})
+	}
+	return nil
+}
+
+func (b *bitbucketPush) repositoryField(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "links":
+		return r.Object(func(r *jsonread.Reader, key []byte) error {
+			if string(key) != "html" {
+				return nil
+			}
+			return r.Object(func(r *jsonread.Reader, key []byte) error {
+				if string(key) == "href" {
+					return readString(r, &b.htmlURL)
+				}
+				return nil
+			})
+		})
+	case "mainbranch":
+		return r.Object(func(r *jsonread.Reader, key []byte) error {
+			if string(key) == "name" {
+				return readString(r, &b.mainBranch)
+			}
+			return nil
+		})
+	}
+	return nil
+}
+
+func (b *bitbucketPush) readChange(r *jsonread.Reader) error {
+	var c bitbucketChange
+	err := r.Object(func(r *jsonread.Reader, key []byte) error {
+		var side **bitbucketRef
+		switch string(key) {
+		case "new":
+			side = &c.new
+		case "old":
+			side = &c.old
+		default:
+			return nil
+		}
+		*side = nil
+		if r.SkipNull() {
+			return nil
+		}
+		*side = &bitbucketRef{}
+		return r.Object((*side).field)
+	})
+	b.changes = append(b.changes, c)
+	return err
 }
 
 // Parse implements Provider. Every change of the push is one event; a
@@ -93,38 +163,34 @@ func (p BitbucketCloud) Parse(event string, payload []byte) ([]push.Event, Kind,
 		return nil, KindIgnored, nil
 	}
 	var b bitbucketPush
-	if err := decode(payload, &b); err != nil {
+	if err := readObject(payload, b.field); err != nil {
 		return nil, KindPush, err
 	}
-	repoURLs := urls(b.Repository.Links.HTML.Href)
+	repoURLs := urls(b.htmlURL)
 	if len(repoURLs) == 0 {
 		return nil, KindPush, fmt.Errorf("%w: no repository URL", ErrMalformed)
 	}
-	var defaultBranch string
-	if b.Repository.MainBranch != nil {
-		defaultBranch = b.Repository.MainBranch.Name
-	}
-	evs := make([]push.Event, 0, len(b.Push.Changes))
-	for _, c := range b.Push.Changes {
-		ref, deleted := c.New, false
+	evs := make([]push.Event, 0, len(b.changes))
+	for _, c := range b.changes {
+		ref, deleted := c.new, false
 		if ref == nil {
-			ref, deleted = c.Old, true
+			ref, deleted = c.old, true
 		}
 		if ref == nil {
 			return nil, KindPush, fmt.Errorf("%w: change with neither new nor old", ErrMalformed)
 		}
-		ev := push.Event{Provider: p.Key(), RepoURLs: repoURLs, DefaultBranch: defaultBranch, Deleted: deleted}
-		switch ref.Type {
+		ev := push.Event{Provider: p.Key(), RepoURLs: repoURLs, DefaultBranch: b.mainBranch, Deleted: deleted}
+		switch ref.typ {
 		case "branch", "named_branch":
-			ev.Ref, ev.Branch = "refs/heads/"+ref.Name, ref.Name
+			ev.Ref, ev.Branch = "refs/heads/"+ref.name, ref.name
 		case "tag", "annotated_tag":
-			ev.Ref, ev.Tag = "refs/tags/"+ref.Name, ref.Name
+			ev.Ref, ev.Tag = "refs/tags/"+ref.name, ref.name
 		default:
 			// Mercurial bookmarks and the like: nothing a GitRepo tracks.
 			continue
 		}
 		if !deleted {
-			ev.Commit = ref.Target.Hash
+			ev.Commit = ref.hash
 		}
 		evs = append(evs, ev)
 	}

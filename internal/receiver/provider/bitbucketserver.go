@@ -21,6 +21,7 @@ import (
 	"net/http"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/jsonread"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -57,29 +58,81 @@ func (BitbucketServer) Verify(h http.Header, raw, _, secret []byte) error {
 	return verifyHMACHex(sig, "sha256=", secret, raw)
 }
 
-type bitbucketServerLink struct {
-	Href string `json:"href"`
-	Name string `json:"name"`
+// bitbucketServerChange is one ref change of a repo:refs_changed payload.
+type bitbucketServerChange struct {
+	refID, legacyRefID, toHash, typ string
 }
 
+// bitbucketServerPush is what the receiver reads of a repo:refs_changed
+// payload. It carries no file lists.
 type bitbucketServerPush struct {
-	Repository struct {
-		Links struct {
-			Clone []bitbucketServerLink `json:"clone"`
-			Self  []bitbucketServerLink `json:"self"`
-		} `json:"links"`
-	} `json:"repository"`
-	Changes []struct {
-		Ref struct {
-			ID        string `json:"id"`
-			DisplayID string `json:"displayId"`
-			Type      string `json:"type"`
-		} `json:"ref"`
-		RefID    string `json:"refId"`
-		FromHash string `json:"fromHash"`
-		ToHash   string `json:"toHash"`
-		Type     string `json:"type"`
-	} `json:"changes"`
+	// links are the clone links, then the self links.
+	clone, self []string
+	changes     []bitbucketServerChange
+}
+
+func (b *bitbucketServerPush) field(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "repository":
+		return r.Object(func(r *jsonread.Reader, key []byte) error {
+			if string(key) != "links" {
+				return nil
+			}
+			return r.Object(b.linksField)
+		})
+	case "changes":
+		b.changes = b.changes[:0]
+		return r.Array(b.readChange)
+	}
+	return nil
+}
+
+func (b *bitbucketServerPush) linksField(r *jsonread.Reader, key []byte) error {
+	var list *[]string
+	switch string(key) {
+	case "clone":
+		list = &b.clone
+	case "self":
+		list = &b.self
+	default:
+		return nil
+	}
+	*list = (*list)[:0]
+	return r.Array(func(r *jsonread.Reader) error {
+		var href string
+		err := r.Object(func(r *jsonread.Reader, key []byte) error {
+			if string(key) == "href" {
+				return readString(r, &href)
+			}
+			return nil
+		})
+		*list = append(*list, href)
+		return err
+	})
+}
+
+func (b *bitbucketServerPush) readChange(r *jsonread.Reader) error {
+	var c bitbucketServerChange
+	err := r.Object(func(r *jsonread.Reader, key []byte) error {
+		switch string(key) {
+		case "ref":
+			return r.Object(func(r *jsonread.Reader, key []byte) error {
+				if string(key) == "id" {
+					return readString(r, &c.refID)
+				}
+				return nil
+			})
+		case "refId":
+			return readString(r, &c.legacyRefID)
+		case "toHash":
+			return readString(r, &c.toHash)
+		case "type":
+			return readString(r, &c.typ)
+		}
+		return nil
+	})
+	b.changes = append(b.changes, c)
+	return err
 }
 
 // Parse implements Provider. Every change is one event; type DELETE (or an
@@ -93,35 +146,28 @@ func (p BitbucketServer) Parse(event string, payload []byte) ([]push.Event, Kind
 		return nil, KindIgnored, nil
 	}
 	var b bitbucketServerPush
-	if err := decode(payload, &b); err != nil {
+	if err := readObject(payload, b.field); err != nil {
 		return nil, KindPush, err
 	}
-	links := make([]string, 0, len(b.Repository.Links.Clone)+len(b.Repository.Links.Self))
-	for _, l := range b.Repository.Links.Clone {
-		links = append(links, l.Href)
-	}
-	for _, l := range b.Repository.Links.Self {
-		links = append(links, l.Href)
-	}
-	repoURLs := urls(links...)
+	repoURLs := urls(append(b.clone, b.self...)...)
 	if len(repoURLs) == 0 {
 		return nil, KindPush, fmt.Errorf("%w: no repository URL", ErrMalformed)
 	}
-	evs := make([]push.Event, 0, len(b.Changes))
-	for _, c := range b.Changes {
-		ref := c.Ref.ID
+	evs := make([]push.Event, 0, len(b.changes))
+	for _, c := range b.changes {
+		ref := c.refID
 		if ref == "" {
-			ref = c.RefID
+			ref = c.legacyRefID
 		}
 		ev := push.Event{
 			Provider: p.Key(),
 			RepoURLs: repoURLs,
 			Ref:      ref,
-			Deleted:  c.Type == "DELETE" || isZeroSHA(c.ToHash),
+			Deleted:  c.typ == "DELETE" || isZeroSHA(c.toHash),
 		}
 		ev.Branch, ev.Tag = refParts(ref)
 		if !ev.Deleted {
-			ev.Commit = c.ToHash
+			ev.Commit = c.toHash
 		}
 		evs = append(evs, ev)
 	}

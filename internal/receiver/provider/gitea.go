@@ -54,12 +54,18 @@ func (Gitea) Verify(h http.Header, _, payload, secret []byte) error {
 	return verifyHMACHex(firstHeader(h, "X-Gitea-Signature", "X-Forgejo-Signature"), "", secret, payload)
 }
 
+// giteaListCap is the default cap (setting [ui] FEED_MAX_COMMIT_NUM) on the
+// commits Gitea and Gogs list in a push payload. Gitea also sends
+// total_commits, which decides when present; Gogs does not, so a Gogs push
+// listing this many commits is taken as possibly cut.
+const giteaListCap = 5
+
 // Parse implements Provider.
 func (p Gitea) Parse(event string, payload []byte) ([]push.Event, Kind, error) {
 	if event != "push" {
 		return nil, KindIgnored, nil
 	}
-	evs, err := parseGitHubStyle(p.Key(), payload)
+	evs, err := parseGitHubStyle(p.Key(), payload, giteaListCap)
 	return evs, KindPush, err
 }
 

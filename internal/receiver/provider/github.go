@@ -21,6 +21,7 @@ import (
 	"net/http"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/jsonread"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -62,43 +63,87 @@ func (p GitHub) Parse(event string, payload []byte) ([]push.Event, Kind, error) 
 	case "ping":
 		return nil, KindPing, nil
 	case "push":
-		evs, err := parseGitHubStyle(p.Key(), payload)
+		evs, err := parseGitHubStyle(p.Key(), payload, githubListCap)
 		return evs, KindPush, err
 	default:
 		return nil, KindIgnored, nil
 	}
 }
 
-// githubStylePush is the part of a push payload GitHub, Gogs and Gitea share.
+// githubListCap is how many commits a GitHub push payload lists at most;
+// a push with more is cut there, so its file list may be incomplete.
+const githubListCap = 20
+
+// githubStylePush is what the receiver reads of a push payload GitHub, Gogs
+// and Gitea share.
 type githubStylePush struct {
-	Ref        string `json:"ref"`
-	Before     string `json:"before"`
-	After      string `json:"after"`
-	Deleted    bool   `json:"deleted"`
-	Repository struct {
-		HTMLURL       string `json:"html_url"`
-		CloneURL      string `json:"clone_url"`
-		SSHURL        string `json:"ssh_url"`
-		DefaultBranch string `json:"default_branch"`
-	} `json:"repository"`
+	ref, before, after              string
+	deleted, created, forced        bool
+	totalCommits                    int64
+	htmlURL, cloneURL, sshURL, head string
+	commits                         changedFiles
 }
 
-func parseGitHubStyle(key string, payload []byte) ([]push.Event, error) {
+func (p *githubStylePush) field(r *jsonread.Reader, key []byte) error {
+	var err error
+	switch string(key) {
+	case "ref":
+		err = readString(r, &p.ref)
+	case "before":
+		err = readString(r, &p.before)
+	case "after":
+		err = readString(r, &p.after)
+	case "deleted":
+		p.deleted, err = r.Bool()
+	case "created":
+		p.created, err = r.Bool()
+	case "forced":
+		p.forced, err = r.Bool()
+	case "total_commits":
+		p.totalCommits, err = r.Int()
+	case "commits":
+		err = p.commits.read(r)
+	case "repository":
+		err = r.Object(p.repositoryField)
+	}
+	return err
+}
+
+func (p *githubStylePush) repositoryField(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "html_url":
+		return readString(r, &p.htmlURL)
+	case "clone_url":
+		return readString(r, &p.cloneURL)
+	case "ssh_url":
+		return readString(r, &p.sshURL)
+	case "default_branch":
+		return readString(r, &p.head)
+	}
+	return nil
+}
+
+// parseGitHubStyle parses a GitHub, Gogs or Gitea push. listCap is the
+// provider's cap on the commits it lists, used when the payload gives no
+// total_commits (Gitea does).
+func parseGitHubStyle(key string, payload []byte, listCap int) ([]push.Event, error) {
 	var p githubStylePush
-	if err := decode(payload, &p); err != nil {
+	if err := readObject(payload, p.field); err != nil {
 		return nil, err
 	}
 	ev := push.Event{
 		Provider:      key,
-		RepoURLs:      urls(p.Repository.HTMLURL, p.Repository.CloneURL, p.Repository.SSHURL),
-		Ref:           p.Ref,
-		DefaultBranch: p.Repository.DefaultBranch,
-		Deleted:       p.Deleted || isZeroSHA(p.After),
+		RepoURLs:      urls(p.htmlURL, p.cloneURL, p.sshURL),
+		Ref:           p.ref,
+		DefaultBranch: p.head,
+		Deleted:       p.deleted || isZeroSHA(p.after),
 	}
-	ev.Branch, ev.Tag = refParts(p.Ref)
+	ev.Branch, ev.Tag = refParts(p.ref)
 	if !ev.Deleted {
-		ev.Commit = p.After
+		ev.Commit = p.after
 	}
+	complete := !p.created && !p.forced && !isZeroSHA(p.before) && p.commits.listed(p.totalCommits, listCap)
+	ev.ChangedFiles, ev.FilesComplete = p.commits.result(complete)
 	evs := []push.Event{ev}
 	return evs, validate(evs)
 }

@@ -20,6 +20,7 @@ import (
 	"net/http"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/jsonread"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -49,23 +50,71 @@ func (GitLab) Verify(h http.Header, _, _, secret []byte) error {
 	return verifyToken(h.Get("X-Gitlab-Token"), secret)
 }
 
+// gitlabListCap is how many commits a GitLab push payload lists at most;
+// total_commits_count says how many the push had.
+const gitlabListCap = 20
+
+// gitlabPush is what the receiver reads of a GitLab push, tag push or
+// system hook payload.
 type gitlabPush struct {
-	ObjectKind  string `json:"object_kind"`
-	Ref         string `json:"ref"`
-	Before      string `json:"before"`
-	After       string `json:"after"`
-	CheckoutSHA string `json:"checkout_sha"`
-	Project     struct {
-		WebURL        string `json:"web_url"`
-		GitHTTPURL    string `json:"git_http_url"`
-		GitSSHURL     string `json:"git_ssh_url"`
-		DefaultBranch string `json:"default_branch"`
-	} `json:"project"`
-	Repository struct {
-		Homepage   string `json:"homepage"`
-		GitHTTPURL string `json:"git_http_url"`
-		GitSSHURL  string `json:"git_ssh_url"`
-	} `json:"repository"`
+	objectKind, ref, before, after, checkoutSHA string
+	totalCommits                                int64
+	// project: web, http and ssh URL and default branch; repository (the
+	// older block): homepage, http and ssh URL.
+	webURL, httpURL, sshURL, defaultBranch string
+	homepage, repoHTTPURL, repoSSHURL      string
+	commits                                changedFiles
+}
+
+func (g *gitlabPush) field(r *jsonread.Reader, key []byte) error {
+	var err error
+	switch string(key) {
+	case "object_kind":
+		err = readString(r, &g.objectKind)
+	case "ref":
+		err = readString(r, &g.ref)
+	case "before":
+		err = readString(r, &g.before)
+	case "after":
+		err = readString(r, &g.after)
+	case "checkout_sha":
+		err = readString(r, &g.checkoutSHA)
+	case "total_commits_count":
+		g.totalCommits, err = r.Int()
+	case "commits":
+		err = g.commits.read(r)
+	case "project":
+		err = r.Object(g.projectField)
+	case "repository":
+		err = r.Object(g.repositoryField)
+	}
+	return err
+}
+
+func (g *gitlabPush) projectField(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "web_url":
+		return readString(r, &g.webURL)
+	case "git_http_url":
+		return readString(r, &g.httpURL)
+	case "git_ssh_url":
+		return readString(r, &g.sshURL)
+	case "default_branch":
+		return readString(r, &g.defaultBranch)
+	}
+	return nil
+}
+
+func (g *gitlabPush) repositoryField(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "homepage":
+		return readString(r, &g.homepage)
+	case "git_http_url":
+		return readString(r, &g.repoHTTPURL)
+	case "git_ssh_url":
+		return readString(r, &g.repoSSHURL)
+	}
+	return nil
 }
 
 // Parse implements Provider.
@@ -76,30 +125,33 @@ func (p GitLab) Parse(event string, payload []byte) ([]push.Event, Kind, error) 
 		return nil, KindIgnored, nil
 	}
 	var g gitlabPush
-	if err := decode(payload, &g); err != nil {
+	if err := readObject(payload, g.field); err != nil {
 		return nil, KindPush, err
 	}
 	// A system hook carries every kind of instance event; only pushes count.
-	if event == "System Hook" && g.ObjectKind != "push" && g.ObjectKind != "tag_push" {
+	if event == "System Hook" && g.objectKind != "push" && g.objectKind != "tag_push" {
 		return nil, KindIgnored, nil
 	}
 	ev := push.Event{
-		Provider: p.Key(),
-		RepoURLs: urls(g.Project.WebURL, g.Project.GitHTTPURL, g.Project.GitSSHURL,
-			g.Repository.Homepage, g.Repository.GitHTTPURL, g.Repository.GitSSHURL),
-		Ref:           g.Ref,
-		DefaultBranch: g.Project.DefaultBranch,
-		Deleted:       isZeroSHA(g.After),
+		Provider:      p.Key(),
+		RepoURLs:      urls(g.webURL, g.httpURL, g.sshURL, g.homepage, g.repoHTTPURL, g.repoSSHURL),
+		Ref:           g.ref,
+		DefaultBranch: g.defaultBranch,
+		Deleted:       isZeroSHA(g.after),
 	}
-	ev.Branch, ev.Tag = refParts(g.Ref)
+	ev.Branch, ev.Tag = refParts(g.ref)
 	if !ev.Deleted {
 		// checkout_sha is the commit even for an annotated tag, whose
 		// "after" is the tag object.
-		ev.Commit = g.CheckoutSHA
+		ev.Commit = g.checkoutSHA
 		if ev.Commit == "" {
-			ev.Commit = g.After
+			ev.Commit = g.after
 		}
 	}
+	// GitLab says nothing of force pushes; a created ref lists only commits
+	// new to the project, not what the GitRepo last saw.
+	complete := !isZeroSHA(g.before) && g.commits.listed(g.totalCommits, gitlabListCap)
+	ev.ChangedFiles, ev.FilesComplete = g.commits.result(complete)
 	evs := []push.Event{ev}
 	return evs, KindPush, validate(evs)
 }

@@ -52,6 +52,6 @@ func (p Gogs) Parse(event string, payload []byte) ([]push.Event, Kind, error) {
 	if event != "push" {
 		return nil, KindIgnored, nil
 	}
-	evs, err := parseGitHubStyle(p.Key(), payload)
+	evs, err := parseGitHubStyle(p.Key(), payload, giteaListCap)
 	return evs, KindPush, err
 }

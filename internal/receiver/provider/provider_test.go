@@ -169,7 +169,9 @@ func TestParse(t *testing.T) {
 	}{
 		"github push": {provider.GitHub{}, "push", "github/push.json", provider.KindPush, []push.Event{{
 			Provider: "github", RepoURLs: gh, Ref: "refs/heads/main", Branch: "main",
-			Commit: "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", DefaultBranch: "main"}}, false},
+			Commit: "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", DefaultBranch: "main",
+			ChangedFiles: []string{"multi-cluster/kustomize/fleet.yaml", "multi-cluster/kustomize/overlays/staging/kustomization.yaml",
+				"single-cluster/helm/fleet.yaml"}, FilesComplete: true}}, false},
 		"github tag": {provider.GitHub{}, "push", "github/push_tag.json", provider.KindPush, []push.Event{{
 			Provider: "github", RepoURLs: gh, Ref: "refs/tags/v1.4.0", Tag: "v1.4.0",
 			Commit: "7c1f0d8e9a3b2c4d5e6f708192a3b4c5d6e7f801", DefaultBranch: "main"}}, false},
@@ -181,7 +183,8 @@ func TestParse(t *testing.T) {
 		"github push of an issue payload": {provider.GitHub{}, "push", "github/issues.json", provider.KindPush, nil, true},
 		"gitlab push": {provider.GitLab{}, "Push Hook", "gitlab/push.json", provider.KindPush, []push.Event{{
 			Provider: "gitlab", RepoURLs: gl, Ref: "refs/heads/main", Branch: "main",
-			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main"}}, false},
+			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main",
+			ChangedFiles: []string{"CHANGELOG", "app/controller/application.rb"}, FilesComplete: true}}, false},
 		"gitlab tag uses checkout_sha": {provider.GitLab{}, "Tag Push Hook", "gitlab/tag_push.json", provider.KindPush, []push.Event{{
 			Provider: "gitlab", RepoURLs: gl, Ref: "refs/tags/v1.0.0", Tag: "v1.0.0",
 			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main"}}, false},
@@ -190,7 +193,8 @@ func TestParse(t *testing.T) {
 			DefaultBranch: "main", Deleted: true}}, false},
 		"gitlab system hook push": {provider.GitLab{}, "System Hook", "gitlab/system_push.json", provider.KindPush, []push.Event{{
 			Provider: "gitlab", RepoURLs: gl, Ref: "refs/heads/main", Branch: "main",
-			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main"}}, false},
+			Commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", DefaultBranch: "main",
+			ChangedFiles: []string{"CHANGELOG", "app/controller/application.rb"}, FilesComplete: true}}, false},
 		"gitlab system hook other": {provider.GitLab{}, "System Hook", "gitlab/system_project_create.json", provider.KindIgnored, nil, false},
 		"gitlab issue":             {provider.GitLab{}, "Issue Hook", "gitlab/issue.json", provider.KindIgnored, nil, false},
 		"bitbucket every change": {provider.BitbucketCloud{}, "repo:push", "bitbucket/push.json", provider.KindPush, []push.Event{
@@ -212,7 +216,8 @@ func TestParse(t *testing.T) {
 		"bitbucket server pr":   {provider.BitbucketServer{}, "pr:opened", "bitbucket-server/pr_opened.json", provider.KindIgnored, nil, false},
 		"gitea push": {provider.Gitea{}, "push", "gitea/push.json", provider.KindPush, []push.Event{{
 			Provider: "gitea", RepoURLs: gitea, Ref: "refs/heads/main", Branch: "main",
-			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
+			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main",
+			ChangedFiles: []string{"fleet.yaml", "overlays/staging/kustomization.yaml"}, FilesComplete: true}}, false},
 		"gitea tag": {provider.Gitea{}, "push", "gitea/push_tag.json", provider.KindPush, []push.Event{{
 			Provider: "gitea", RepoURLs: gitea, Ref: "refs/tags/v2.3.0", Tag: "v2.3.0",
 			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
@@ -222,7 +227,8 @@ func TestParse(t *testing.T) {
 		"gitea delete event": {provider.Gitea{}, "delete", "gitea/delete.json", provider.KindIgnored, nil, false},
 		"gogs push": {provider.Gogs{}, "push", "gogs/push.json", provider.KindPush, []push.Event{{
 			Provider: "gogs", RepoURLs: gogs, Ref: "refs/heads/main", Branch: "main",
-			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
+			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main",
+			ChangedFiles: []string{"fleet.yaml", "overlays/staging/kustomization.yaml"}, FilesComplete: true}}, false},
 		"gogs tag": {provider.Gogs{}, "push", "gogs/push_tag.json", provider.KindPush, []push.Event{{
 			Provider: "gogs", RepoURLs: gogs, Ref: "refs/tags/v2.3.0", Tag: "v2.3.0",
 			Commit: "bffeb74224043ba2feb48d137756c8a9331c449a", DefaultBranch: "main"}}, false},
