@@ -248,7 +248,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 		return push.Result{}, m.transient
 	}
 	if len(m.triggers) == 0 {
-		return push.Result{Unmatched: m.unmatched()}, nil
+		return push.Result{Unmatched: m.unmatched(), Skipped: m.skipped()}, nil
 	}
 	var polling time.Duration
 	if req.Authenticated {
@@ -265,7 +265,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 	pushesCoalesced.Add(float64(a.coalesced))
 	queueDepth.Set(float64(a.depth))
 
-	var res push.Result
+	res := push.Result{Skipped: m.skipped()}
 	for _, t := range a.noop {
 		res.Written = append(res.Written, push.Trigger{Namespace: t.namespace, Name: t.name, Commit: t.commit})
 	}

@@ -64,6 +64,8 @@ type matcher struct {
 	reasons  []string
 	nsLabels map[string]map[string]string
 	verified map[secretCheck]string // "" when it verifies, else why not
+	// pathSkips are GitRepos passed over by path-aware targets.
+	pathSkips pathSkipSet
 	// transient is a lookup error that is not an answer (timeout, 5xx):
 	// the request fails with 503 so the Git host can redeliver, instead of
 	// a 200 "nothing matched" that would lose the trigger.
@@ -146,6 +148,9 @@ func (m *matcher) consider(ctx context.Context, gr *fleet.GitRepo, ev *push.Even
 			m.why("%s: %s", id, why)
 			return
 		}
+	}
+	if m.skipForPaths(gr, ev) {
+		return
 	}
 	t := &trigger{
 		key: id, namespace: gr.Namespace, name: gr.Name,

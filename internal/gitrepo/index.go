@@ -21,6 +21,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
 
 // IndexRepoURL is the cache field index holding each GitRepo's normalised
@@ -42,16 +44,20 @@ func IndexFunc(obj client.Object) []string {
 }
 
 // Transform is the cache transform for GitRepos: it keeps only what
-// matching and writing read (identity, labels, repo, branch, revision,
-// pollingInterval, webhookSecret, status.webhookCommit) and drops the rest
-// (managedFields, annotations such as last-applied-configuration, targets,
-// status resources and conditions), so the receiver's memory stays small with
-// many GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
+// matching and writing read (identity, labels, the watch-paths annotation,
+// repo, branch, revision, paths, pollingInterval, webhookSecret,
+// status.webhookCommit) and drops the rest (managedFields, other annotations
+// such as last-applied-configuration, targets, status resources and
+// conditions), so the receiver's memory stays small with many GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
 // passes through unchanged.
 func Transform(obj any) (any, error) {
 	gr, ok := obj.(*fleet.GitRepo)
 	if !ok {
 		return obj, nil
+	}
+	var annotations map[string]string
+	if w, ok := gr.Annotations[v1alpha1.AnnotationWatchPaths]; ok {
+		annotations = map[string]string{v1alpha1.AnnotationWatchPaths: w}
 	}
 	return &fleet.GitRepo{
 		TypeMeta: gr.TypeMeta,
@@ -63,11 +69,13 @@ func Transform(obj any) (any, error) {
 			Generation:        gr.Generation,
 			DeletionTimestamp: gr.DeletionTimestamp,
 			Labels:            gr.Labels,
+			Annotations:       annotations,
 		},
 		Spec: fleet.GitRepoSpec{
 			Repo:            gr.Spec.Repo,
 			Branch:          gr.Spec.Branch,
 			Revision:        gr.Spec.Revision,
+			Paths:           gr.Spec.Paths,
 			PollingInterval: gr.Spec.PollingInterval,
 			WebhookSecret:   gr.Spec.WebhookSecret,
 		},

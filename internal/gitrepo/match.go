@@ -80,11 +80,14 @@ type Scope struct {
 	NamespaceSelector labels.Selector
 	// Selector selects GitRepos by label; never nil.
 	Selector labels.Selector
+	// PathAware skips GitRepos whose paths the push did not touch (see
+	// PathsChanged).
+	PathAware bool
 }
 
 // NewScope compiles a WebhookReceiver's targets.
 func NewScope(wr *v1alpha1.WebhookReceiver) (Scope, error) {
-	s := Scope{Namespace: wr.Namespace, Selector: labels.Everything()}
+	s := Scope{Namespace: wr.Namespace, Selector: labels.Everything(), PathAware: wr.Spec.Targets.PathAware}
 	if wr.Spec.Targets.CrossNamespace() {
 		sel, err := metav1.LabelSelectorAsSelector(wr.Spec.Targets.NamespaceSelector)
 		if err != nil {

@@ -161,8 +161,9 @@ func TestTransform(t *testing.T) {
 	in := &fleet.GitRepo{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: "a", Namespace: "ns", UID: "u1", ResourceVersion: "7", Generation: 3,
-			Labels:        map[string]string{"team": "a"},
-			Annotations:   map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{...}"},
+			Labels: map[string]string{"team": "a"},
+			Annotations: map[string]string{"kubectl.kubernetes.io/last-applied-configuration": "{...}",
+				v1alpha1.AnnotationWatchPaths: "charts/"},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}},
 		},
 		Spec: fleet.GitRepoSpec{
@@ -183,11 +184,12 @@ func TestTransform(t *testing.T) {
 	kept := out.Name == "a" && out.Namespace == "ns" && out.UID == "u1" && out.ResourceVersion == "7" &&
 		out.Generation == 3 && out.Labels["team"] == "a" && out.Spec.Repo == in.Spec.Repo &&
 		out.Spec.Branch == "main" && out.Spec.Revision == "v1" && out.Spec.PollingInterval == poll &&
-		out.Spec.WebhookSecret == "s" && out.Status.WebhookCommit == "abc"
+		out.Spec.WebhookSecret == "s" && out.Status.WebhookCommit == "abc" &&
+		len(out.Spec.Paths) == 2 && len(out.Annotations) == 1 && out.Annotations[v1alpha1.AnnotationWatchPaths] == "charts/"
 	if !kept {
 		t.Fatalf("Transform lost a field matching reads: %+v", out)
 	}
-	dropped := out.Annotations == nil && out.ManagedFields == nil && out.Spec.Paths == nil &&
+	dropped := out.ManagedFields == nil &&
 		out.Spec.Targets == nil && out.Spec.ClientSecretName == "" && out.Status.Commit == "" &&
 		out.Status.Resources == nil
 	if !dropped {

@@ -42,6 +42,16 @@ type Push struct {
 	DefaultBranch string
 	// DeliveryID is sent in the provider's delivery header; random if empty.
 	DeliveryID string
+	// Commits are every commit of the push, oldest first; the last one is
+	// Commit. GitHub, GitLab, Gitea and Gogs payloads list them (cut at the
+	// provider's cap, with the total where the provider gives it); without
+	// Commits the payload has no commits key. Bitbucket payloads carry none.
+	Commits []Commit
+	// Created sends the push as the ref's creation (before all zeros).
+	Created bool
+	// Forced sends the push as a force push where the payload says so
+	// (GitHub's "forced").
+	Forced bool
 }
 
 // repo is what every payload says about the pushed repository.
@@ -144,12 +154,22 @@ func githubStyleBody(p Push, r repo) any {
 	if p.DefaultBranch != "" {
 		rp["default_branch"] = p.DefaultBranch
 	}
-	return map[string]any{
-		"ref": p.ref(), "before": beforeSHA, "after": p.Commit,
+	body := map[string]any{
+		"ref": p.ref(), "before": p.before(), "after": p.Commit,
 		"repository":  rp,
 		"head_commit": map[string]any{"id": p.Commit, "message": "simulated push"},
 		"pusher":      map[string]any{"name": "gitsim", "email": "gitsim@example.com"},
 	}
+	if p.Provider == v1alpha1.SecretKeyGitHub {
+		body["created"], body["deleted"], body["forced"] = p.Created, false, p.Forced
+	}
+	if commits := listedCommits(p, r); commits != nil {
+		body["commits"] = commits
+		if p.Provider == v1alpha1.SecretKeyGitea {
+			body["total_commits"] = len(p.Commits)
+		}
+	}
+	return body
 }
 
 func gitlabBody(p Push, r repo) any {
@@ -164,15 +184,19 @@ func gitlabBody(p Push, r repo) any {
 	if p.Tag != "" {
 		kind = "tag_push"
 	}
-	return map[string]any{
+	body := map[string]any{
 		"object_kind": kind, "event_name": kind, "ref": p.ref(),
-		"before": beforeSHA, "after": p.Commit, "checkout_sha": p.Commit,
+		"before": p.before(), "after": p.Commit, "checkout_sha": p.Commit,
 		"project": project,
 		"repository": map[string]any{
 			"name": r.name, "url": r.sshURL(), "homepage": r.web,
 			"git_http_url": r.web + ".git", "git_ssh_url": r.sshURL(),
 		},
 	}
+	if commits := listedCommits(p, r); commits != nil {
+		body["commits"], body["total_commits_count"] = commits, len(p.Commits)
+	}
+	return body
 }
 
 func bitbucketBody(p Push, r repo) any {
@@ -187,13 +211,17 @@ func bitbucketBody(p Push, r repo) any {
 	if p.DefaultBranch != "" {
 		rp["mainbranch"] = map[string]any{"type": "branch", "name": p.DefaultBranch}
 	}
+	var old any
+	if !p.Created {
+		old = map[string]any{"type": typ, "name": refName, "target": map[string]any{"type": "commit", "hash": beforeSHA}}
+	}
 	return map[string]any{
 		"repository": rp,
 		"actor":      map[string]any{"display_name": "gitsim"},
 		"push": map[string]any{"changes": []any{map[string]any{
 			"new":     map[string]any{"type": typ, "name": refName, "target": map[string]any{"type": "commit", "hash": p.Commit}},
-			"old":     map[string]any{"type": typ, "name": refName, "target": map[string]any{"type": "commit", "hash": beforeSHA}},
-			"created": false, "closed": false, "forced": false,
+			"old":     old,
+			"created": p.Created, "closed": false, "forced": p.Forced,
 		}}},
 	}
 }
@@ -221,13 +249,17 @@ func bitbucketServerBody(p Push, r repo) any {
 			"self": []any{map[string]any{"href": "https://" + r.host + "/projects/" + project + "/repos/" + slug + "/browse"}},
 		},
 	}
+	changeType := "UPDATE"
+	if p.Created {
+		changeType = "ADD"
+	}
 	return map[string]any{
 		"eventKey": "repo:refs_changed", "date": "2026-11-26T18:00:00+0000",
 		"actor":      map[string]any{"name": "gitsim"},
 		"repository": rp,
 		"changes": []any{map[string]any{
 			"ref":   map[string]any{"id": p.ref(), "displayId": display, "type": typ},
-			"refId": p.ref(), "fromHash": beforeSHA, "toHash": p.Commit, "type": "UPDATE",
+			"refId": p.ref(), "fromHash": p.before(), "toHash": p.Commit, "type": changeType,
 		}},
 	}
 }

@@ -34,7 +34,9 @@ type Response struct {
 	Delivery  string         `json:"delivery,omitempty"`
 	Triggered []push.Trigger `json:"triggered,omitempty"`
 	Pending   []push.Trigger `json:"pending,omitempty"`
-	Reason    string         `json:"reason,omitempty"`
+	// Skipped are GitRepos matched but not triggered (path-aware targets).
+	Skipped []push.Skip `json:"skipped,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
 }
 
 // Response statuses.
@@ -117,14 +119,14 @@ func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
 		d.log.Info("nothing matched", "reason", res.Unmatched)
 	}
 	if req.Authenticated {
-		resp.Triggered, resp.Pending = res.Written, res.Pending
+		resp.Triggered, resp.Pending, resp.Skipped = res.Written, res.Pending, res.Skipped
 	} else if n := len(res.Written) + len(res.Pending); n > 0 {
 		resp.Reason = fmt.Sprintf("%d GitRepo(s) triggered; names are withheld for an unauthenticated request", n)
 	}
 	first := req.Events[0]
 	d.log.Info("push dispatched", "code", code, "repo", first.RepoURLs[0], "ref", first.Ref,
 		"authenticated", req.Authenticated, "written", triggerNames(res.Written), "pending", triggerNames(res.Pending),
-		"unmatched", res.Unmatched)
+		"skipped", len(res.Skipped), "unmatched", res.Unmatched)
 	respond(d.w, code, *resp)
 }
 
