@@ -66,8 +66,8 @@ func TestChangedFilesReachTheDispatcher(t *testing.T) {
 func TestSkippedListedForAuthenticatedOnly(t *testing.T) {
 	skipping := func(_ context.Context, req push.Request) (push.Result, error) {
 		return push.Result{
-			Written:   []push.Trigger{{Namespace: "fleet-default", Name: "a", Commit: req.Events[0].Commit}},
-			Skipped:   []push.Skip{{Namespace: "fleet-default", Name: "b", Reason: "no change under spec.paths"}},
+			Written: []push.Trigger{{Namespace: "fleet-default", Name: "a", Commit: req.Events[0].Commit}},
+			Skipped: []push.Skip{{Namespace: "fleet-default", Name: "b", Reason: "no change under spec.paths"}},
 		}, nil
 	}
 	p := gitsim.Push{Provider: "github", RepoURL: "https://github.com/org/mono", Branch: "main", Commit: gitsim.RandomSHA(),
