@@ -61,6 +61,7 @@ const namespace = "bench"
 type options struct {
 	requests, workers, gitRepos int
 	coalesceRequests            int
+	monoRepos, monoPushes       int
 	out                         string
 	goBench                     bool
 	maxDuration                 time.Duration
@@ -72,6 +73,8 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 8, "concurrent load-generator workers")
 	flag.IntVar(&o.gitRepos, "gitrepos", 1000, "GitRepos in the API server")
 	flag.IntVar(&o.coalesceRequests, "coalesce-requests", 2000, "pushes in the coalescing run (to 10 GitRepos, 1s window); 0 skips it")
+	flag.IntVar(&o.monoRepos, "mono-gitrepos", 100, "GitRepos on one monorepo, one path each, in the path-aware run")
+	flag.IntVar(&o.monoPushes, "mono-pushes", 1000, "pushes in the path-aware run, each touching one path; 0 skips it")
 	flag.StringVar(&o.out, "out", "", "markdown output (default <repo>/bin/bench.md)")
 	flag.BoolVar(&o.goBench, "go-bench", true, "run the Go benchmarks first")
 	flag.DurationVar(&o.maxDuration, "max-duration", 2*time.Minute, "upper bound of each load run; fewer requests are sent if it is reached")
@@ -171,6 +174,8 @@ type scenario struct {
 	repos    int // GitRepos the pushes spread over (round robin)
 	requests int
 	workers  int
+	// pathAware sets the WebhookReceiver's targets.pathAware.
+	pathAware bool
 }
 
 type result struct {
@@ -221,7 +226,12 @@ func loadRuns(ctx context.Context, root string, o options) (string, error) {
 		}
 		results = append(results, r)
 	}
-	return loadTable(o.gitRepos, results), errors.Join(errs...)
+	table := loadTable(o.gitRepos, results)
+	mono, err := env.monorepoRuns(ctx, o)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return table + "\n" + mono, errors.Join(errs...)
 }
 
 // loadEnv is the control plane, its GitRepos and the receiver binary every
@@ -385,7 +395,8 @@ spec:
     github: {generate: true}
   pollingInterval: 1h
   batching: {window: %s, qps: %d, burst: %d}
-`, name, namespace, sc.window, sc.qps, sc.burst)
+  targets: {pathAware: %t}
+`, name, namespace, sc.window, sc.qps, sc.burst, sc.pathAware)
 	if _, err := devenv.ApplyYAML(ctx, env.c, []byte(wrYAML), namespace, nil); err != nil {
 		return nil, nil, fmt.Errorf("creating WebhookReceiver: %w", err)
 	}
