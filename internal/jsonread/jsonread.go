@@ -32,6 +32,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 )
 
@@ -242,14 +243,27 @@ func (r *Reader) errorf(what string) error {
 	return fmt.Errorf("%w: %s at offset %d", ErrSyntax, what, r.pos)
 }
 
-// space skips whitespace; indented payloads (Gitea's, the fixtures') have
-// runs of spaces worth skipping a word at a time.
+// space skips whitespace. Compact JSON has none, so the first byte decides
+// quickly; indented payloads (Gitea's, the fixtures') have runs worth
+// skipping a word at a time.
 func (r *Reader) space() {
+	if r.pos < len(r.data) && isSpace[r.data[r.pos]] {
+		r.skipSpace()
+	}
+}
+
+// skipSpace is space's loop, kept out of it so that the check inlines.
+func (r *Reader) skipSpace() {
+	for r.pos+8 <= len(r.data) {
+		m := nonSpaceMask(binary.LittleEndian.Uint64(r.data[r.pos:]))
+		if m != 0 {
+			r.pos += bits.TrailingZeros64(m) / 8
+			return
+		}
+		r.pos += 8
+	}
 	for r.pos < len(r.data) && isSpace[r.data[r.pos]] {
 		r.pos++
-		for r.pos+8 <= len(r.data) && binary.LittleEndian.Uint64(r.data[r.pos:]) == ones*' ' {
-			r.pos += 8
-		}
 	}
 }
 

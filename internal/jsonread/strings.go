@@ -18,6 +18,7 @@ package jsonread
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -29,15 +30,31 @@ const (
 	highs = 0x8080808080808080
 )
 
-// special reports whether w may hold a byte that is '"', '\\', below 0x20
-// or 0x80 and above. False positives only cost the slow path.
-func special(w uint64) bool {
+// specialMask has the high bit set in each byte of w that may be '"', '\\',
+// below 0x20 or 0x80 and above. Borrows make false positives only in bytes
+// above a true one, so the lowest set bit always marks a true one: the
+// first byte (in little-endian order) that ends a run of plain content.
+func specialMask(w uint64) uint64 {
 	quote := w ^ (ones * '"')
 	backslash := w ^ (ones * '\\')
 	zeroQuote := (quote - ones) &^ quote
 	zeroBackslash := (backslash - ones) &^ backslash
 	control := (w - ones*0x20) &^ w
-	return (zeroQuote|zeroBackslash|control|w)&highs != 0
+	return (zeroQuote | zeroBackslash | control | w) & highs
+}
+
+// zeroBytes has the high bit set in exactly the bytes of x that are zero
+// (no borrow crosses bytes, so there are no false positives).
+func zeroBytes(x uint64) uint64 {
+	const lows = 0x7f7f7f7f7f7f7f7f
+	return ^((x&lows + lows) | x) & highs
+}
+
+// nonSpaceMask has the high bit set in exactly the bytes of w that are not
+// JSON whitespace.
+func nonSpaceMask(w uint64) uint64 {
+	space := zeroBytes(w^(ones*' ')) | zeroBytes(w^(ones*'\n')) | zeroBytes(w^(ones*'\t')) | zeroBytes(w^(ones*'\r'))
+	return ^space & highs
 }
 
 // isSpace is JSON's whitespace.
@@ -59,7 +76,12 @@ func (r *Reader) skipString() (stringScan, error) {
 	}
 	sc := stringScan{start: r.pos, plain: true}
 	for {
-		for r.pos+8 <= len(r.data) && !special(binary.LittleEndian.Uint64(r.data[r.pos:])) {
+		for r.pos+8 <= len(r.data) {
+			m := specialMask(binary.LittleEndian.Uint64(r.data[r.pos:]))
+			if m != 0 {
+				r.pos += bits.TrailingZeros64(m) / 8
+				break
+			}
 			r.pos += 8
 		}
 		if r.pos >= len(r.data) {
