@@ -195,7 +195,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(*p.PathType).To(Equal(networkingv1.PathTypePrefix))
 		Expect(p.Backend.Service.Name).To(Equal("traefik-receiver"))
 		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikMiddlewares, ns+"-traefik-strip-prefix@kubernetescrd"))
-		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikPriority, "100"))
+		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikPriority, "107"))
 		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikTLS, "true"))
 		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationCertManagerCIssuer, "letsencrypt"))
 		Expect(ing.Spec.TLS).To(HaveLen(1))

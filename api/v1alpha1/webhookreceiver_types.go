@@ -146,7 +146,9 @@ type IngressSpec struct {
 	// +optional
 	Flavor Flavor `json:"flavor,omitempty"`
 
-	// Priority is the Traefik router priority. Default 100.
+	// Priority is the Traefik router priority. Default 100 plus the path
+	// length ("/" 101, "/gitjob" 107): above an application's catch-all on
+	// the same host, and the longer path wins among receivers on one host.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000000
@@ -331,6 +333,8 @@ type WebhookReceiverStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 54",message="metadata.name must be at most 54 characters: children are named <name>-receiver and labelled with the name"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, ending with a letter or digit): it names the receiver's Service"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec) || !has(self.spec.host) || !(isIP(self.spec.host) || self.spec.host.matches('^[0-9.]+$'))",messageExpression="'spec.host must be a DNS name, not an IP address: ' + self.spec.host + ' (Ingress and HTTPRoute hosts are names; point a DNS name such as webhooks.example.com at the address)'",fieldPath=".spec.host"
 // +kubebuilder:resource:shortName=whr,categories=gitops
 // +kubebuilder:printcolumn:name="Host",type=string,JSONPath=`.spec.host`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`

@@ -200,7 +200,7 @@ var _ = Describe("WebhookReceiver children per flavor", Ordered, ContinueOnFailu
 			g.Expect(paths[0].Path).To(Equal("/gitjob"))
 			g.Expect(paths[0].PathType).To(HaveValue(Equal(networkingv1.PathTypePrefix)))
 			g.Expect(ing.Annotations).To(And(
-				HaveKeyWithValue("traefik.ingress.kubernetes.io/router.priority", "100"),
+				HaveKeyWithValue("traefik.ingress.kubernetes.io/router.priority", "107"),
 				HaveKeyWithValue("traefik.ingress.kubernetes.io/router.tls", "true"),
 				HaveKeyWithValue("cert-manager.io/cluster-issuer", "letsencrypt"),
 				HaveKey("traefik.ingress.kubernetes.io/router.middlewares"),
