@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -130,14 +131,15 @@ func conditionsFor(wr *v1alpha1.WebhookReceiver, obs observation, url string) []
 	cond := func(t string, status metav1.ConditionStatus, reason, msg string) metav1.Condition {
 		return metav1.Condition{Type: t, Status: status, Reason: reason, Message: msg}
 	}
-	notStalled := cond(v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonNotStalled, "")
+	notStalled := cond(v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonNotStalled, msgNotStalled)
 	switch {
 	case obs.stall != nil:
 		st := obs.stall
+		msg := stallMessage(st)
 		return []metav1.Condition{
-			cond(v1alpha1.ConditionStalled, metav1.ConditionTrue, st.reason, st.message),
-			cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, st.reason, "stalled: "+st.message),
-			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, st.reason, st.message),
+			cond(v1alpha1.ConditionStalled, metav1.ConditionTrue, st.reason, msg),
+			cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, st.reason, "stalled: "+msg),
+			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, st.reason, msg),
 		}
 	case obs.changed:
 		const msg = "applying the receiver's objects"
@@ -156,9 +158,25 @@ func conditionsFor(wr *v1alpha1.WebhookReceiver, obs observation, url string) []
 	}
 	return []metav1.Condition{
 		notStalled,
-		cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, ""),
+		cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, msgUpToDate),
 		cond(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, "the receiver is available at "+url),
 	}
+}
+
+// Messages of the conditions that report nothing wrong: kubectl describe
+// and alerts show them, so they say so in words rather than stay empty.
+const (
+	msgNotStalled = "not stalled: the spec and the cluster have everything the receiver needs"
+	msgUpToDate   = "up to date: every child is applied as desired"
+)
+
+// stallMessage is the stall's message, or, should a cause ever come without
+// text, one that still names the reason and where to look.
+func stallMessage(st *stall) string {
+	if strings.TrimSpace(st.message) != "" {
+		return st.message
+	}
+	return fmt.Sprintf("stalled with reason %s and no further detail from the cause: see the operator's log for this WebhookReceiver", st.reason)
 }
 
 // stallIsNew reports whether st differs from the Stalled condition in prev,

@@ -70,6 +70,7 @@ func eventuallyCondition(ns, name, typ string, status metav1.ConditionStatus, re
 		g.Expect(c).NotTo(BeNil())
 		g.Expect(c.Status).To(Equal(status), "condition %s: %s %s", typ, c.Reason, c.Message)
 		g.Expect(c.Reason).To(Equal(reason), c.Message)
+		expectMessages(g, wr)
 	}, timeout, interval).Should(Succeed())
 	return wr
 }
@@ -89,8 +90,18 @@ func eventuallyReady(ns, name string) *v1alpha1.WebhookReceiver {
 		g.Expect(meta.IsStatusConditionTrue(wr.Status.Conditions, v1alpha1.ConditionReady)).To(BeTrue(), "%+v", wr.Status.Conditions)
 		g.Expect(meta.IsStatusConditionTrue(wr.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeFalse())
 		g.Expect(meta.IsStatusConditionTrue(wr.Status.Conditions, v1alpha1.ConditionStalled)).To(BeFalse())
+		expectMessages(g, wr)
 	}, timeout, interval).Should(Succeed())
 	return wr
+}
+
+// expectMessages: every condition, stalled or not, says something a person
+// can act on.
+func expectMessages(g Gomega, wr *v1alpha1.WebhookReceiver) {
+	g.Expect(wr.Status.Conditions).To(HaveLen(3))
+	for _, c := range wr.Status.Conditions {
+		g.Expect(c.Message).NotTo(BeEmpty(), "condition %s=%s (%s) has no message", c.Type, c.Status, c.Reason)
+	}
 }
 
 func expectControlled(obj client.Object, wr *v1alpha1.WebhookReceiver) {
