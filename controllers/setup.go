@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	traefikv1alpha1 "github.com/traefik/traefik/v3/pkg/provider/kubernetes/crd/traefikio/v1alpha1"
@@ -55,7 +56,7 @@ const DefaultReceiverClusterRole = "webhook-operator-receiver-role"
 
 // Index keys on WebhookReceivers.
 const (
-	indexSecretRefs   = ".spec.providers.secretRefs"
+	indexSecretRefs   = ".spec.secretNames"
 	indexIngressClass = ".spec.ingress.className"
 )
 
@@ -141,10 +142,12 @@ func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) {
 
 // indexFields indexes WebhookReceivers by the Secrets and the IngressClass
 // they refer to, so a change in one of those reconciles its receivers.
+// The Secrets are the referenced ones and spec.secretName's: an existing
+// Secret that gets the adopt opt-in must end a SecretNotOwned stall.
 func indexFields(ctx context.Context, mgr ctrl.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &v1alpha1.WebhookReceiver{}, indexSecretRefs, func(o client.Object) []string {
-		return render.ReferencedSecretNames(o.(*v1alpha1.WebhookReceiver))
+		return secretNames(o.(*v1alpha1.WebhookReceiver))
 	}); err != nil {
 		return fmt.Errorf("indexing secretRefs: %w", err)
 	}
@@ -157,6 +160,16 @@ func indexFields(ctx context.Context, mgr ctrl.Manager) error {
 		return fmt.Errorf("indexing ingress className: %w", err)
 	}
 	return nil
+}
+
+// secretNames are the Secrets a receiver reads: those spec.providers
+// refer to and its own (spec.secretName).
+func secretNames(wr *v1alpha1.WebhookReceiver) []string {
+	names := render.ReferencedSecretNames(wr)
+	if own := wr.SecretNameOrDefault(); !slices.Contains(names, own) {
+		names = append(names, own)
+	}
+	return names
 }
 
 func controllerOptions() controller.Options {

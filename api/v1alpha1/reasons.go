@@ -21,6 +21,12 @@ package v1alpha1
 // ClusterRoleBinding, which owner references cannot garbage-collect.
 const ClusterRBACFinalizer = "gitops.webhook-operator.dev/cluster-rbac"
 
+// AnnotationAdopt, set to "true" on an existing Secret, lets a
+// WebhookReceiver whose spec.secretName names it manage it (Fleet's own
+// gitjob-webhook, say). Without it the operator writes only Secrets it
+// created, so naming a Secret never hands it to the operator.
+const AnnotationAdopt = "gitops.webhook-operator.dev/adopt"
+
 // Reasons of the Ready, Reconciling and Stalled conditions. Users match on
 // them (kubectl wait, alerts), so they are part of the API.
 const (
@@ -39,6 +45,10 @@ const (
 
 	// ReasonSecretNotFound: a Secret (or key) referenced by spec.providers is missing.
 	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonSecretNotOwned: spec.secretName names an existing Secret the
+	// operator did not create and that does not carry AnnotationAdopt (or
+	// that another controller owns); it is left untouched.
+	ReasonSecretNotOwned = "SecretNotOwned"
 	// ReasonMiddlewareCRDMissing: the traefik flavor needs a stripPrefix
 	// Middleware, but the Traefik CRD is not installed.
 	ReasonMiddlewareCRDMissing = "TraefikMiddlewareCRDMissing"
