@@ -51,8 +51,11 @@ type observation struct {
 	// changed: the reconcile created, updated or deleted a child.
 	changed bool
 	// deployment is the receiver Deployment after the children were
-	// applied; nil when it does not exist or the reconcile stalled.
+	// applied; nil when it does not exist or the reconcile stalled first.
 	deployment *appsv1.Deployment
+	// route is what the parent Gateways report on the HTTPRoute; nil for
+	// an Ingress receiver or when the reconcile stalled first.
+	route *routeState
 }
 
 // summarize ends every reconcile that got past the deletion check. A
@@ -64,7 +67,7 @@ func (r *WebhookReceiverReconciler) summarize(ctx context.Context, wr *v1alpha1.
 		if !ok {
 			return ctrl.Result{}, err
 		}
-		obs.stall, obs.deployment = st, nil
+		obs.stall = st
 		log.FromContext(ctx).V(1).Info("stalled", "reason", st.reason, "message", st.message)
 	}
 	if err := r.patchStatus(ctx, wr, obs); err != nil {
@@ -126,7 +129,8 @@ func computeStatus(wr *v1alpha1.WebhookReceiver, obs observation, now metav1.Tim
 
 // conditionsFor are the Stalled, Reconciling and Ready conditions (kstatus):
 // a stall, then a pass that wrote children, then the Deployment's
-// availability decide them, in that order.
+// availability, then the parent Gateways' acceptance of the HTTPRoute
+// decide them, in that order.
 func conditionsFor(wr *v1alpha1.WebhookReceiver, obs observation, url string) []metav1.Condition {
 	cond := func(t string, status metav1.ConditionStatus, reason, msg string) metav1.Condition {
 		return metav1.Condition{Type: t, Status: status, Reason: reason, Message: msg}
@@ -154,6 +158,13 @@ func conditionsFor(wr *v1alpha1.WebhookReceiver, obs observation, url string) []
 			notStalled,
 			cond(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonDeploymentNotAvailable, msg),
 			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDeploymentNotAvailable, msg),
+		}
+	case obs.route.waiting() != "":
+		msg := obs.route.waiting()
+		return []metav1.Condition{
+			notStalled,
+			cond(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonRoutePending, msg),
+			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRoutePending, msg),
 		}
 	}
 	return []metav1.Condition{

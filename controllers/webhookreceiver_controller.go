@@ -101,8 +101,8 @@ func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 }
 
 // reconcileSteps runs the steps in order; the first error (a stall is one)
-// ends the pass. It records the writes in changes and the receiver
-// Deployment in obs.
+// ends the pass. It records the writes in changes, and the receiver
+// Deployment and the HTTPRoute's acceptance in obs.
 func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1alpha1.WebhookReceiver, obs *observation, changes *childChanges) error {
 	in, err := r.gatherPreflight(ctx, wr)
 	if err != nil {
@@ -137,6 +137,14 @@ func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1al
 	if err := r.releaseFinalizer(ctx, wr); err != nil {
 		return err
 	}
-	obs.deployment, err = r.observeDeployment(ctx, wr)
-	return err
+	if obs.deployment, err = r.observeDeployment(ctx, wr); err != nil {
+		return err
+	}
+	if obs.route, err = r.observeRoute(ctx, wr); err != nil {
+		return err
+	}
+	if st := obs.route.stall(); st != nil {
+		return st
+	}
+	return nil
 }

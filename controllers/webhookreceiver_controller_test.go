@@ -180,6 +180,10 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 
 		eventuallyReady(ns, "traefik")
+		// A Gateway controller accepts the route (none runs in envtest).
+		Eventually(func() error {
+			return reportRoute(ns, "gateway", routeAccepted)
+		}, timeout, interval).Should(Succeed())
 		eventuallyReady(ns, "gateway")
 	})
 
@@ -227,6 +231,31 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(string(rule.BackendRefs[0].Name)).To(Equal("gateway-receiver"))
 		Expect(k8sClient.Get(ctx, key(ns, "gateway"), &networkingv1.Ingress{})).To(Satisfy(apierrors.IsNotFound))
 		Expect(wr.Status.URL).To(Equal("http://webhooks.example.com/hooks"))
+	})
+
+	It("is Ready only once the Gateway accepts the HTTPRoute, and says which parent refused it and why", func() {
+		wr := gatewayWR(ns, "routed", "/")
+		wr.Spec.Gateway.ParentRefs = append(wr.Spec.Gateway.ParentRefs, gatewayv1.ParentReference{Name: "internal"})
+		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
+		Eventually(func() error { return markAvailable(k8sClient, ns, "routed-receiver") }, timeout, interval).Should(Succeed())
+
+		// No controller has reported on the parents yet.
+		w := eventuallyCondition(ns, "routed", v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRoutePending)
+		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionReady).Message).To(ContainSubstring("waiting for the Gateway to accept the route"))
+		Expect(meta.IsStatusConditionTrue(w.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeTrue())
+
+		// One parent refuses it.
+		Expect(reportRoute(ns, "routed", routeAccepted, routeRefused("NoMatchingParent", "no listener named https"))).To(Succeed())
+		w = eventuallyCondition(ns, "routed", v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRouteNotAccepted)
+		msg := meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionReady).Message
+		Expect(msg).To(ContainSubstring("Gateway " + ns + "/internal"))
+		Expect(msg).To(ContainSubstring("NoMatchingParent"))
+		Expect(msg).To(ContainSubstring("no listener named https"))
+		Expect(msg).NotTo(ContainSubstring("gateway-system/public"), "the parent that accepted is not blamed")
+
+		// Both accept it.
+		Expect(reportRoute(ns, "routed", routeAccepted, routeAccepted)).To(Succeed())
+		eventuallyReady(ns, "routed")
 	})
 
 	It("creates every child of an nginx receiver, with Fleet's Secret name and keys", func() {
@@ -507,7 +536,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 	})
 
 	It("makes no API write at all when a reconcile finds nothing to change", func() {
-		for _, n := range []string{"traefik", "gateway", "nginx", "missing", "noclass"} {
+		for _, n := range []string{"traefik", "gateway", "routed", "nginx", "missing", "noclass"} {
 			eventuallyReady(ns, n)
 		}
 		eventuallyReady("cross-ok", "flip")

@@ -37,6 +37,10 @@ const (
 	// ReasonDeploymentNotAvailable: the children are applied; the receiver
 	// Deployment is not available yet.
 	ReasonDeploymentNotAvailable = "DeploymentNotAvailable"
+	// ReasonRoutePending: spec.gateway is set and not every parent Gateway
+	// has accepted the HTTPRoute yet (or no Gateway controller has reported
+	// on it at all).
+	ReasonRoutePending = "RoutePending"
 	// ReasonNotStalled is the reason of Stalled=False.
 	ReasonNotStalled = "NotStalled"
 
@@ -63,6 +67,10 @@ const (
 	// ReasonCrossNamespaceNotAllowed: spec.targets.namespaceSelector is set in
 	// a namespace the operator does not allow to reach others.
 	ReasonCrossNamespaceNotAllowed = "CrossNamespaceNotAllowed"
+	// ReasonRouteNotAccepted: a parent Gateway reported the HTTPRoute as not
+	// Accepted or its references as not resolved; the message names the
+	// parent and repeats its reason and message.
+	ReasonRouteNotAccepted = "RouteNotAccepted"
 	// ReasonInvalidChild: the API server refused a child object as invalid.
 	ReasonInvalidChild = "InvalidChild"
 )
