@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -45,6 +46,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
@@ -73,10 +75,14 @@ func AddToScheme(s *runtime.Scheme) error {
 }
 
 // CacheOptions narrows the manager's cache: only the operator's own
-// ClusterRoleBindings are cached, not every one in the cluster.
+// Secrets and ClusterRoleBindings (by its managed-by label) are cached, not
+// every one in the cluster. The Secrets receivers read without that label
+// are watched one by one by name (secretWatches).
 func CacheOptions() cache.Options {
+	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.LabelManagedByValue})
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&rbacv1.ClusterRoleBinding{}: {Label: labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.LabelManagedByValue})},
+		&corev1.Secret{}:             {Label: ours},
+		&rbacv1.ClusterRoleBinding{}: {Label: ours},
 	}}
 }
 
@@ -85,7 +91,9 @@ func CacheOptions() cache.Options {
 // the manager starts on a cluster without them; a CRD installed later gets
 // its watch on the first reconcile that finds it.
 func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	r.applyDefaults(mgr)
+	if err := r.applyDefaults(mgr); err != nil {
+		return err
+	}
 	if err := indexFields(ctx, mgr); err != nil {
 		return err
 	}
@@ -102,7 +110,7 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 		Owns(&policyv1.PodDisruptionBudget{}).
 		Owns(&networkingv1.Ingress{}).
 		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(clusterRoleBindingToReceiver)).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.secretToReceivers)).
+		WatchesRawSource(source.Channel(r.secrets.events, handler.EnqueueRequestsFromMapFunc(r.secretToReceivers))).
 		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.ingressClassToReceivers)).
 		WithOptions(controllerOptions())
 	for _, gvk := range []schema.GroupVersionKind{middlewareGVK, httpRouteGVK} {
@@ -123,7 +131,7 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 
 // applyDefaults fills the options left unset and takes what the reconciler
 // needs from the manager.
-func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) {
+func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) error {
 	if r.ReceiverClusterRole == "" {
 		r.ReceiverClusterRole = DefaultReceiverClusterRole
 	}
@@ -138,6 +146,15 @@ func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) {
 	}
 	r.cache = mgr.GetCache()
 	r.watched = map[schema.GroupVersionKind]bool{}
+	core, err := corev1client.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
+	if err != nil {
+		return fmt.Errorf("building the Secret watch client: %w", err)
+	}
+	r.secrets = newSecretWatches(core)
+	if err := mgr.Add(r.secrets); err != nil {
+		return fmt.Errorf("adding the Secret watches: %w", err)
+	}
+	return nil
 }
 
 // indexFields indexes WebhookReceivers by the Secrets and the IngressClass

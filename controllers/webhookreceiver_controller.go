@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -38,8 +39,9 @@ import (
 // WebhookReceiverReconciler reconciles WebhookReceivers.
 type WebhookReceiverReconciler struct {
 	client.Client
-	// APIReader reads past the cache; used only to make sure a generated
-	// secret is never regenerated because the cache lags behind.
+	// APIReader reads past the cache: a Secret the operator has not
+	// labelled (and so does not cache) before its watch has synced, and the
+	// receiver Secret when the cache may lag behind a generated value.
 	APIReader  client.Reader
 	Recorder   recorder.EventRecorder
 	RESTMapper meta.RESTMapper
@@ -56,7 +58,10 @@ type WebhookReceiverReconciler struct {
 
 	ctrl  controller.Controller
 	cache cache.Cache
-	mu    sync.Mutex
+	// secrets watches, by name, the Secrets receivers read that the
+	// operator did not label (the cache holds only labelled ones).
+	secrets *secretWatches
+	mu      sync.Mutex
 	// watched records the optional CRD kinds (Middleware, HTTPRoute) that
 	// have a watch; a kind installed after start gets one on first use.
 	watched map[schema.GroupVersionKind]bool
@@ -85,9 +90,13 @@ type WebhookReceiverReconciler struct {
 func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	wr := &v1alpha1.WebhookReceiver{}
 	if err := r.Get(ctx, req.NamespacedName, wr); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.secrets.track(req.NamespacedName, nil)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !wr.DeletionTimestamp.IsZero() {
+		r.secrets.track(req.NamespacedName, nil)
 		return ctrl.Result{}, r.finalize(ctx, wr)
 	}
 	obs := &observation{}
@@ -104,6 +113,8 @@ func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 // ends the pass. It records the writes in changes, and the receiver
 // Deployment and the HTTPRoute's acceptance in obs.
 func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1alpha1.WebhookReceiver, obs *observation, changes *childChanges) error {
+	// Watch first: a Secret created after the read below still reconciles.
+	r.secrets.track(client.ObjectKeyFromObject(wr), secretNames(wr))
 	in, err := r.gatherPreflight(ctx, wr)
 	if err != nil {
 		return err
