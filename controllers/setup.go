@@ -22,6 +22,7 @@ import (
 	"slices"
 	"time"
 
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	traefikv1alpha1 "github.com/traefik/traefik/v3/pkg/provider/kubernetes/crd/traefikio/v1alpha1"
 	"golang.org/x/time/rate"
 	appsv1 "k8s.io/api/apps/v1"
@@ -65,7 +66,7 @@ const (
 // AddToScheme registers every type the reconciler reads or writes.
 func AddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
-		v1alpha1.AddToScheme, traefikv1alpha1.AddToScheme, gatewayv1.Install,
+		v1alpha1.AddToScheme, traefikv1alpha1.AddToScheme, gatewayv1.Install, fleet.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err
@@ -76,14 +77,20 @@ func AddToScheme(s *runtime.Scheme) error {
 
 // CacheOptions narrows the manager's cache: only the operator's own
 // Secrets and ClusterRoleBindings (by its managed-by label) are cached, not
-// every one in the cluster. The Secrets receivers read without that label
-// are watched one by one by name (secretWatches).
+// every one in the cluster, and GitRepos only as far as the webhook Secret
+// grants need them. The Secrets receivers read without that label are
+// watched one by one by name (secretWatches).
 func CacheOptions() cache.Options {
 	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.LabelManagedByValue})
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Secret{}:             {Label: ours},
-		&rbacv1.ClusterRoleBinding{}: {Label: ours},
-	}}
+	return cache.Options{
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}:             {Label: ours},
+			&rbacv1.ClusterRoleBinding{}: {Label: ours},
+		},
+		// Not a ByObject entry: that needs the GitRepo CRD when the manager
+		// starts, and Fleet may come later. Other kinds pass unchanged.
+		DefaultTransform: slimGitRepo,
+	}
 }
 
 // SetupWithManager registers the controller, its indexes and watches. The
@@ -109,15 +116,19 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 		Owns(&corev1.Service{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
 		Owns(&networkingv1.Ingress{}).
-		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(clusterRoleBindingToReceiver)).
+		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(ownerLabelsToReceiver)).
+		Watches(&rbacv1.Role{}, handler.EnqueueRequestsFromMapFunc(ownerLabelsToReceiver)).
+		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(ownerLabelsToReceiver)).
 		WatchesRawSource(source.Channel(r.secrets.events, handler.EnqueueRequestsFromMapFunc(r.secretToReceivers))).
 		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.ingressClassToReceivers)).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.namespaceToReceivers),
+			builder.OnlyMetadata, builder.WithPredicates(labelsChanged())).
 		WithOptions(controllerOptions())
-	for _, gvk := range []schema.GroupVersionKind{middlewareGVK, httpRouteGVK} {
+	for _, gvk := range optionalGVKs {
 		if ok, err := r.kindInstalled(gvk); err != nil {
 			return err
 		} else if ok {
-			b = b.Owns(newObject(gvk))
+			b = b.WatchesRawSource(r.optionalSource(gvk))
 			r.watched[gvk] = true
 		}
 	}
@@ -222,9 +233,10 @@ func deletionPredicate() predicate.Predicate {
 	}
 }
 
-// clusterRoleBindingToReceiver maps a ClusterRoleBinding, which cannot carry
-// an owner reference to a namespaced receiver, back through its owner labels.
-func clusterRoleBindingToReceiver(_ context.Context, o client.Object) []reconcile.Request {
+// ownerLabelsToReceiver maps a child that cannot carry an owner reference
+// to its receiver (a ClusterRoleBinding, a Role or RoleBinding in another
+// namespace) back through its owner labels.
+func ownerLabelsToReceiver(_ context.Context, o client.Object) []reconcile.Request {
 	l := o.GetLabels()
 	if l[render.LabelOwnerNamespace] == "" || l[render.LabelOwnerName] == "" {
 		return nil
@@ -241,6 +253,11 @@ func (r *WebhookReceiverReconciler) ingressClassToReceivers(ctx context.Context,
 }
 
 func (r *WebhookReceiverReconciler) receiversMatching(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	return r.receiversWhere(ctx, func(*v1alpha1.WebhookReceiver) bool { return true }, opts...)
+}
+
+// receiversWhere lists the receivers (narrowed by opts) that keep says.
+func (r *WebhookReceiverReconciler) receiversWhere(ctx context.Context, keep func(*v1alpha1.WebhookReceiver) bool, opts ...client.ListOption) []reconcile.Request {
 	var list v1alpha1.WebhookReceiverList
 	if err := r.List(ctx, &list, opts...); err != nil {
 		log.FromContext(ctx).Error(err, "listing WebhookReceivers for a watch event")
@@ -248,7 +265,9 @@ func (r *WebhookReceiverReconciler) receiversMatching(ctx context.Context, opts 
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for i := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		if keep(&list.Items[i]) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
 	}
 	return reqs
 }

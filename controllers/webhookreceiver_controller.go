@@ -75,7 +75,9 @@ type WebhookReceiverReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingressclasses,verbs=get;list;watch
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=fleet.cattle.io,resources=gitrepos,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings;clusterrolebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=webhook-operator-receiver-role
 // +kubebuilder:rbac:groups=traefik.io,resources=middlewares,verbs=get;list;watch;create;patch;delete
@@ -122,9 +124,10 @@ func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1al
 	flavor, err := preflight(in)
 	if isStall(err, v1alpha1.ReasonCrossNamespaceNotAllowed) {
 		// The operator does not (or no longer) allow this namespace to reach
-		// others: take back the cluster-wide binding now, not at deletion,
-		// or the running receiver keeps cross-namespace access.
-		if err := r.dropClusterRoleBinding(ctx, wr); err != nil {
+		// others: take back the cluster-wide binding and the grants in other
+		// namespaces now, not at deletion, or the running receiver keeps
+		// cross-namespace access.
+		if err := r.dropCrossNamespaceRBAC(ctx, wr); err != nil {
 			return err
 		}
 	}
@@ -141,7 +144,11 @@ func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1al
 	if err := r.watchInstalled(in.crds); err != nil {
 		return err
 	}
-	c := desiredChildren(wr, secret, r.renderParams(flavor), in.crds)
+	grants, err := r.gatherSecretGrants(ctx, wr, in.crds)
+	if err != nil {
+		return err
+	}
+	c := desiredChildren(wr, secret, r.renderParams(flavor), in.crds, grants)
 	if err := r.applyChildren(ctx, wr, c, changes); err != nil {
 		return err
 	}

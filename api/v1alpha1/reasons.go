@@ -71,6 +71,9 @@ const (
 	// Accepted or its references as not resolved; the message names the
 	// parent and repeats its reason and message.
 	ReasonRouteNotAccepted = "RouteNotAccepted"
+	// ReasonInvalidTargets: spec.targets holds a label selector that cannot
+	// be compiled (an unknown operator, say).
+	ReasonInvalidTargets = "InvalidTargets"
 	// ReasonInvalidChild: the API server refused a child object as invalid.
 	ReasonInvalidChild = "InvalidChild"
 )
