@@ -4,13 +4,18 @@ VERSION ?= 0.1.0
 IMG ?= ghcr.io/webhook-operator/webhook-operator:v$(VERSION)
 BUNDLE_IMG ?= ghcr.io/webhook-operator/webhook-operator-bundle:v$(VERSION)
 
-# Pinned tool versions (see ../shared/TOOLCHAIN.md for why these).
+# Pinned tool versions, each built from the Go module proxy into bin/:
+# versions the proxy serves and that build with this module's Go and
+# Kubernetes libraries (newer releases of each need a newer Go or refuse).
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 KUSTOMIZE_VERSION ?= v5.7.1
+GOLANGCI_LINT_VERSION ?= v2.15.0
 
 LOCALBIN ?= $(shell pwd)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
+# The version is in the name, so changing GOLANGCI_LINT_VERSION builds anew.
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s
 FLEET_APIS_DIR = $(shell go list -m -f '{{.Dir}}' github.com/rancher/fleet/pkg/apis)
 
@@ -49,6 +54,10 @@ fmt: ## Run gofmt.
 vet: ## Run go vet.
 	go vet ./...
 
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint with .golangci.yml (the pinned version, built into bin/ on first use).
+	$(GOLANGCI_LINT) run ./...
+
 .PHONY: verify
 verify: manifests generate bundle ## Fail when generated files are stale against the code.
 	@git diff --exit-code -- config/crd config/rbac api test/crds bundle || { echo "generated files are stale: run 'make manifests generate bundle' and commit"; exit 1; }
@@ -59,8 +68,16 @@ envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modul
 	hack/envtest-bins.sh
 
 .PHONY: test
-test: controller-gen kustomize envtest fmt-check vet ## Unit, envtest integration and e2e tests (they fail on stale generated files).
+test: controller-gen kustomize envtest fmt-check vet ## Everything CI runs: unit, envtest integration and e2e tests (they fail on stale generated files).
 	go test ./... -count=1 -timeout 60m
+
+.PHONY: test-unit
+test-unit: controller-gen kustomize ## Unit tests only, in seconds: -short skips every suite that needs a control plane.
+	go test -short ./... -count=1
+
+.PHONY: test-e2e
+test-e2e: controller-gen kustomize envtest ## The e2e suite: the built binary as processes against a local control plane.
+	go test ./test/e2e/... -count=1 -timeout 15m
 
 .PHONY: fmt-check
 fmt-check:
@@ -140,6 +157,12 @@ $(CONTROLLER_GEN): | $(LOCALBIN)
 kustomize: $(KUSTOMIZE)
 $(KUSTOMIZE): | $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT)
+$(GOLANGCI_LINT): | $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(LOCALBIN)/golangci-lint $@
 
 $(LOCALBIN):
 	mkdir -p $(LOCALBIN)

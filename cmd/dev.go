@@ -23,31 +23,26 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/go-logr/logr/funcr"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	fleetv1alpha1 "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 )
 
 // devReceiverClusterRole is config/rbac/receiver_role.yaml's name after
@@ -70,16 +65,8 @@ func runDev(args []string) int {
 			"Stops everything on Ctrl-C.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "dev: unexpected arguments %v\n", fs.Args())
-		fs.Usage()
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	// dev talks to a person: its own progress goes to stdout as plain lines;
 	// library logs (envtest) go to stderr through controller-runtime's logger.
@@ -115,11 +102,10 @@ type devRun struct {
 
 	root  string
 	dir   string
+	exe   string
 	cp    *devenv.ControlPlane
 	procs []*devenv.Process
-	// created are objects dev created in an existing cluster, deleted on exit.
-	created []*unstructured.Unstructured
-	c       client.Client
+	apply *devenv.Applier
 }
 
 func (d *devRun) step(format string, a ...any) {
@@ -134,15 +120,63 @@ func (d *devRun) run(ctx context.Context) error {
 	if d.dir, err = os.MkdirTemp("", "webhook-operator-dev-"); err != nil {
 		return fmt.Errorf("creating a work folder: %w", err)
 	}
-	exe, err := os.Executable()
-	if err != nil {
+	if d.exe, err = os.Executable(); err != nil {
 		return fmt.Errorf("finding this executable: %w", err)
 	}
-	crds := []string{filepath.Join(d.root, "config", "crd", "bases"), filepath.Join(d.root, "test", "crds", "fleet")}
+	if err := d.startCluster(ctx); err != nil {
+		return err
+	}
+	bin := devenv.Binary{Path: d.exe, Kubeconfig: d.kubeconfig, LogDir: d.dir}
+	d.step("starting the operator: %s manager (log: %s)", d.exe, filepath.Join(d.dir, "manager.log"))
+	mgr, err := bin.StartManager(ctx, "manager")
+	if err != nil {
+		return err
+	}
+	d.procs = append(d.procs, mgr.Process)
 
+	samples, err := d.applySamples(ctx)
+	if err != nil {
+		return err
+	}
+	wr := samples.Receiver
+	secretKey := types.NamespacedName{Namespace: wr.Namespace, Name: wr.SecretNameOrDefault()}
+	d.step("waiting for the operator to generate Secret %s ...", secretKey)
+	secret, err := devenv.WaitSecretKey(ctx, d.apply.Client, secretKey, whv1alpha1.SecretKeyGitHub, mgr.Process, 90*time.Second)
+	if err != nil {
+		return err
+	}
+	rcv, err := d.startReceiver(ctx, bin, wr)
+	if err != nil {
+		return err
+	}
+	d.step("waiting for WebhookReceiver %s/%s to be Ready ...", wr.Namespace, wr.Name)
+	wr, _ = devenv.WaitReceiverReady(ctx, d.apply.Client, wr, 45*time.Second)
+	if err := d.printInstructions(wr, samples.GitRepos, secret, rcv.Endpoints); err != nil {
+		return err
+	}
+
+	// Stay up until Ctrl-C, or stop if a child dies (dev is useless then).
+	watch := append([]*devenv.Process{}, d.procs...)
+	if d.cp != nil {
+		watch = append(watch, d.cp.ControllerManager)
+	}
+	p := devenv.FirstExit(ctx, watch...)
+	if p == nil {
+		fmt.Fprintln(d.out)
+		d.step("interrupted")
+		return nil
+	}
+	_, werr := p.Exited()
+	return fmt.Errorf("%s exited unexpectedly (%w); last log lines:\n%s", p.Spec.Name, werr, p.LogTail(20))
+}
+
+// startCluster starts a local control plane, or installs the CRDs into
+// --kubeconfig's cluster, and applies the receivers' ClusterRole.
+func (d *devRun) startCluster(ctx context.Context) error {
+	crds := devenv.CRDs(d.root)
 	var cfg *rest.Config
-	embedded := d.kubeconfig == ""
-	if embedded {
+	var err error
+	if d.kubeconfig == "" {
 		if err := d.ensureAssets(ctx); err != nil {
 			return err
 		}
@@ -166,9 +200,11 @@ func (d *devRun) run(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if d.c, err = devenv.NewClient(cfg); err != nil {
+	c, err := devenv.NewClient(cfg)
+	if err != nil {
 		return err
 	}
+	d.apply = &devenv.Applier{Client: c, TrackCreated: d.cp == nil}
 
 	// The ClusterRole every receiver ServiceAccount is bound to, under the
 	// name `make deploy` gives it.
@@ -176,214 +212,88 @@ func (d *devRun) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the receiver ClusterRole: %w", err)
 	}
-	if err := d.apply(ctx, role, func(u *unstructured.Unstructured) { u.SetName(devReceiverClusterRole) }); err != nil {
-		return err
-	}
-
-	bin := devenv.Binary{Path: exe, Kubeconfig: d.kubeconfig, LogDir: d.dir}
-	d.step("starting the operator: %s manager (log: %s)", exe, filepath.Join(d.dir, "manager.log"))
-	mgr, err := bin.StartManager(ctx, "manager")
-	if err != nil {
-		return err
-	}
-	d.procs = append(d.procs, mgr.Process)
-
-	wr, repos, err := d.applySamples(ctx)
-	if err != nil {
-		return err
-	}
-	secretName := wr.SecretNameOrDefault()
-	d.step("waiting for the operator to generate Secret %s/%s ...", wr.Namespace, secretName)
-	secret, err := d.waitSecret(ctx, wr.Namespace, secretName, whv1alpha1.SecretKeyGitHub, mgr.Process)
-	if err != nil {
-		return err
-	}
-
-	if embedded {
-		// No kubelet: the receiver runs as a local process; report its pod
-		// Ready so the Deployment (and the WebhookReceiver) become Ready.
-		sel := labels.SelectorFromSet(labels.Set{"app.kubernetes.io/name": "webhook-receiver", "app.kubernetes.io/instance": wr.Name})
-		go devenv.RunPodReadiness(ctx, d.c, wr.Namespace, sel, time.Second, nil)
-	}
-
-	bind := ""
-	if d.port != 0 {
-		bind = fmt.Sprintf("127.0.0.1:%d", d.port)
-	}
-	d.step("starting the receiver: %s receiver --name %s --namespace %s (log: %s)", exe, wr.Name, wr.Namespace, filepath.Join(d.dir, "receiver.log"))
-	rcv, err := bin.StartReceiver(ctx, "receiver", devenv.ReceiverOptions{Name: wr.Name, Namespace: wr.Namespace, SecretName: secretName, Bind: bind})
-	if err != nil {
-		return err
-	}
-	d.procs = append(d.procs, rcv.Process)
-
-	d.step("waiting for WebhookReceiver %s/%s to be Ready ...", wr.Namespace, wr.Name)
-	wr = d.waitReady(ctx, wr)
-	if err := d.printInstructions(wr, repos, secret, rcv.Endpoints); err != nil {
-		return err
-	}
-
-	// Stay up until Ctrl-C, or stop if a child dies (dev is useless then).
-	cases := make(chan *devenv.Process, len(d.procs)+1)
-	watch := append([]*devenv.Process{}, d.procs...)
-	if d.cp != nil && d.cp.ControllerManager != nil {
-		watch = append(watch, d.cp.ControllerManager)
-	}
-	for _, p := range watch {
-		go func() {
-			select {
-			case <-p.Done():
-				cases <- p
-			case <-ctx.Done():
-			}
-		}()
-	}
-	select {
-	case <-ctx.Done():
-		fmt.Fprintln(d.out)
-		d.step("interrupted")
-		return nil
-	case p := <-cases:
-		_, werr := p.Exited()
-		return fmt.Errorf("%s exited unexpectedly (%v); last log lines:\n%s", p.Spec.Name, werr, p.LogTail(20))
-	}
+	return d.apply.Apply(ctx, role, func(u *unstructured.Unstructured) { u.SetName(devReceiverClusterRole) })
 }
 
-// ensureAssets builds the control-plane binaries if bin/k8s lacks them,
-// streaming the build's output (it takes a while the first time).
+// ensureAssets builds the control-plane binaries if bin/k8s lacks them.
 func (d *devRun) ensureAssets(ctx context.Context) error {
 	assets := devenv.AssetsDir(d.root)
-	all := []string{devenv.BinAPIServer, devenv.BinEtcd, devenv.BinControllerManager}
-	if devenv.CheckAssets(assets, all...) == nil {
+	if devenv.CheckAssets(assets, devenv.ControlPlaneBins...) == nil {
 		return nil
 	}
 	d.step("control-plane binaries missing from %s: building them with hack/envtest-bins.sh (about 20 minutes the first time) ...", assets)
-	cmd := exec.CommandContext(ctx, filepath.Join(d.root, "hack", "envtest-bins.sh"))
-	cmd.Dir = d.root
-	cmd.Env = append(os.Environ(), "OUT_DIR="+assets)
-	cmd.Stdout, cmd.Stderr = d.out, d.out
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("hack/envtest-bins.sh: %w", err)
-	}
-	return devenv.CheckAssets(assets, all...)
+	return devenv.BuildAssets(ctx, d.root, d.out)
 }
 
-func (d *devRun) apply(ctx context.Context, data []byte, mutate func(*unstructured.Unstructured)) error {
-	// Remember what did not exist, to remove it again from an existing cluster.
-	var fresh []*unstructured.Unstructured
-	wrapped := func(u *unstructured.Unstructured) {
-		if mutate != nil {
-			mutate(u)
-		}
-		if d.cp == nil && u.GetKind() != "Namespace" {
-			probe := &unstructured.Unstructured{}
-			probe.SetGroupVersionKind(u.GroupVersionKind())
-			ns := u.GetNamespace()
-			if err := d.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: u.GetName()}, probe); apierrors.IsNotFound(err) {
-				fresh = append(fresh, u)
-			}
-		}
-	}
-	_, err := devenv.ApplyYAML(ctx, d.c, data, "default", wrapped)
-	d.created = append(d.created, fresh...)
-	return err
-}
-
-func (d *devRun) applySamples(ctx context.Context) (*whv1alpha1.WebhookReceiver, []*fleetv1alpha1.GitRepo, error) {
+func (d *devRun) applySamples(ctx context.Context) (devenv.Samples, error) {
 	dir := d.samples
 	if dir == "" {
 		dir = filepath.Join(d.root, "config", "samples", "dev")
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		return nil, nil, fmt.Errorf("no sample YAML in %s", dir)
-	}
-	sort.Strings(files)
-	var wrKey *types.NamespacedName
-	var repoKeys []types.NamespacedName
-	for _, f := range files {
-		if filepath.Base(f) == "kustomization.yaml" {
-			continue
-		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("reading %s: %w", f, err)
-		}
-		d.step("applying %s", devRelPath(d.root, f))
-		err = d.apply(ctx, data, func(u *unstructured.Unstructured) {
-			ns := u.GetNamespace()
-			if ns == "" {
-				ns = "default"
-			}
-			key := types.NamespacedName{Namespace: ns, Name: u.GetName()}
-			switch u.GroupVersionKind().GroupKind() {
-			case whv1alpha1.GroupVersion.WithKind("WebhookReceiver").GroupKind():
-				if wrKey == nil {
-					wrKey = &key
-				}
-			case fleetv1alpha1.SchemeGroupVersion.WithKind("GitRepo").GroupKind():
-				repoKeys = append(repoKeys, key)
-			}
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-	if wrKey == nil {
-		return nil, nil, fmt.Errorf("no WebhookReceiver among the samples in %s", dir)
-	}
-	wr := &whv1alpha1.WebhookReceiver{}
-	if err := d.c.Get(ctx, *wrKey, wr); err != nil {
-		return nil, nil, fmt.Errorf("reading WebhookReceiver %s: %w", wrKey, err)
-	}
-	var repos []*fleetv1alpha1.GitRepo
-	for _, k := range repoKeys {
-		gr := &fleetv1alpha1.GitRepo{}
-		if err := d.c.Get(ctx, k, gr); err != nil {
-			return nil, nil, fmt.Errorf("reading GitRepo %s: %w", k, err)
-		}
-		repos = append(repos, gr)
-	}
-	return wr, repos, nil
+	return devenv.ApplySamples(ctx, d.apply, dir, func(f string) { d.step("applying %s", devRelPath(d.root, f)) })
 }
 
-func (d *devRun) waitSecret(ctx context.Context, ns, name, key string, mgr *devenv.Process) ([]byte, error) {
-	var val []byte
-	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 90*time.Second, true, func(ctx context.Context) (bool, error) {
-		if done, _ := mgr.Exited(); done {
-			return false, errors.New("the operator exited")
-		}
-		sec := &corev1.Secret{}
-		if err := d.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, sec); err != nil {
-			return false, nil
-		}
-		val = sec.Data[key]
-		return len(val) > 0, nil
-	})
+// startReceiver runs the receiver for wr as a local process.
+func (d *devRun) startReceiver(ctx context.Context, bin devenv.Binary, wr *whv1alpha1.WebhookReceiver) (*devenv.Subcommand, error) {
+	if d.cp != nil {
+		// No kubelet: the receiver runs as a local process; report its pod
+		// Ready so the Deployment (and the WebhookReceiver) become Ready.
+		sel := labels.SelectorFromSet(labels.Set{"app.kubernetes.io/name": "webhook-receiver", "app.kubernetes.io/instance": wr.Name})
+		go devenv.RunPodReadiness(ctx, d.apply.Client, wr.Namespace, sel, time.Second, nil)
+	}
+	bind := ""
+	if d.port != 0 {
+		bind = fmt.Sprintf("127.0.0.1:%d", d.port)
+	}
+	d.step("starting the receiver: %s receiver --name %s --namespace %s (log: %s)", d.exe, wr.Name, wr.Namespace, filepath.Join(d.dir, "receiver.log"))
+	rcv, err := bin.StartReceiver(ctx, "receiver", devenv.ReceiverOptions{Name: wr.Name, Namespace: wr.Namespace, SecretName: wr.SecretNameOrDefault(), Bind: bind})
 	if err != nil {
-		return nil, fmt.Errorf("the operator did not write key %q of Secret %s/%s: %w; operator log:\n%s", key, ns, name, err, mgr.LogTail(20))
+		return nil, err
 	}
-	return val, nil
-}
-
-// waitReady waits (bounded) for Ready=True and a URL; it returns the latest
-// WebhookReceiver either way, so its status can be shown.
-func (d *devRun) waitReady(ctx context.Context, wr *whv1alpha1.WebhookReceiver) *whv1alpha1.WebhookReceiver {
-	key := client.ObjectKeyFromObject(wr)
-	_ = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 45*time.Second, true, func(ctx context.Context) (bool, error) {
-		cur := &whv1alpha1.WebhookReceiver{}
-		if err := d.c.Get(ctx, key, cur); err != nil {
-			return false, nil
-		}
-		wr = cur
-		return meta.IsStatusConditionTrue(cur.Status.Conditions, whv1alpha1.ConditionReady) && cur.Status.URL != "", nil
-	})
-	return wr
+	d.procs = append(d.procs, rcv.Process)
+	return rcv, nil
 }
 
 func (d *devRun) printInstructions(wr *whv1alpha1.WebhookReceiver, repos []*fleetv1alpha1.GitRepo, secret []byte, ep devenv.Endpoints) error {
 	w := d.out
 	fmt.Fprintf(w, "\n=== webhook-operator dev is running (Ctrl-C stops everything) ===\n\n")
+	d.printStatus(wr)
+	fmt.Fprintf(w, "\nWebhook URL (this machine): %s\n", ep.WebhookURL())
+	if len(repos) == 0 {
+		fmt.Fprintf(w, "\nno GitRepo among the samples: nothing to push to\n")
+		return nil
+	}
+	gr := repos[0]
+	push := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: gr.Spec.Repo, Branch: gr.Spec.Branch, Commit: gitsim.RandomSHA()}
+	if push.Branch == "" {
+		push.Branch = "master"
+	}
+	push.DefaultBranch = push.Branch
+	delivery, err := push.Delivery(secret)
+	if err != nil {
+		return err
+	}
+	headers, body := delivery.Build()
+	bodyFile := filepath.Join(d.dir, "github-push.json")
+	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
+		return fmt.Errorf("writing the push body: %w", err)
+	}
+	fmt.Fprintf(w, "\nSend a signed GitHub push of %s (%s -> %s):\n\n", gr.Spec.Repo, push.Branch, push.Commit)
+	fmt.Fprintf(w, "%s\n", gitsim.CurlCommand(ep.WebhookURL(), headers, bodyFile))
+	fmt.Fprintf(w, "\nThen GitRepo %s/%s carries the commit:\n\n", gr.Namespace, gr.Name)
+	fmt.Fprintf(w, "kubectl --kubeconfig %s -n %s get gitrepo %s -o jsonpath='{.status.webhookCommit}{\"\\n\"}'\n", d.kubeconfig, gr.Namespace, gr.Name)
+	fmt.Fprintf(w, "\nMore: kubectl --kubeconfig %s get whr,gitrepo,deploy,svc,ingress -A\n", d.kubeconfig)
+	fmt.Fprintf(w, "Logs: %s/{manager,receiver}.log", d.dir)
+	if d.cp != nil {
+		fmt.Fprintf(w, " and %s/kube-controller-manager.log", d.dir)
+	}
+	fmt.Fprintf(w, "\n\n")
+	return nil
+}
+
+// printStatus shows the WebhookReceiver's status as a user reads it.
+func (d *devRun) printStatus(wr *whv1alpha1.WebhookReceiver) {
+	w := d.out
 	fmt.Fprintf(w, "WebhookReceiver %s/%s\n", wr.Namespace, wr.Name)
 	fmt.Fprintf(w, "  status.url:    %s   (the URL for the Git host, behind the Ingress of a real cluster)\n", devOrNone(wr.Status.URL))
 	fmt.Fprintf(w, "  status.secret: %s   (key %q holds the generated GitHub secret)\n", devOrNone(wr.Status.SecretName), whv1alpha1.SecretKeyGitHub)
@@ -401,36 +311,6 @@ func (d *devRun) printInstructions(wr *whv1alpha1.WebhookReceiver, repos []*flee
 	if d.cp == nil && !meta.IsStatusConditionTrue(conds, whv1alpha1.ConditionReady) {
 		fmt.Fprintf(w, "  (the receiver Deployment needs the operator image in this cluster; the local receiver below serves meanwhile)\n")
 	}
-	fmt.Fprintf(w, "\nWebhook URL (this machine): %s\n", ep.WebhookURL())
-	if len(repos) == 0 {
-		fmt.Fprintf(w, "\nno GitRepo among the samples: nothing to push to\n")
-		return nil
-	}
-	gr := repos[0]
-	push := devenv.Push{Provider: devenv.GitHub, RepoURL: gr.Spec.Repo, Branch: gr.Spec.Branch, Commit: devenv.RandomSHA()}
-	if push.Branch == "" {
-		push.Branch = "master"
-	}
-	push.DefaultBranch = push.Branch
-	body, err := push.Body()
-	if err != nil {
-		return err
-	}
-	bodyFile := filepath.Join(d.dir, "github-push.json")
-	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
-		return fmt.Errorf("writing the push body: %w", err)
-	}
-	fmt.Fprintf(w, "\nSend a signed GitHub push of %s (%s -> %s):\n\n", gr.Spec.Repo, push.Branch, push.Commit)
-	fmt.Fprintf(w, "%s\n", devenv.CurlCommand(ep.WebhookURL(), push.Headers(body, secret), bodyFile))
-	fmt.Fprintf(w, "\nThen GitRepo %s/%s carries the commit:\n\n", gr.Namespace, gr.Name)
-	fmt.Fprintf(w, "kubectl --kubeconfig %s -n %s get gitrepo %s -o jsonpath='{.status.webhookCommit}{\"\\n\"}'\n", d.kubeconfig, gr.Namespace, gr.Name)
-	fmt.Fprintf(w, "\nMore: kubectl --kubeconfig %s get whr,gitrepo,deploy,svc,ingress -A\n", d.kubeconfig)
-	fmt.Fprintf(w, "Logs: %s/{manager,receiver}.log", d.dir)
-	if d.cp != nil {
-		fmt.Fprintf(w, " and %s/kube-controller-manager.log", d.dir)
-	}
-	fmt.Fprintf(w, "\n\n")
-	return nil
 }
 
 // cleanup stops the receiver, the operator and the control plane, in that
@@ -446,15 +326,10 @@ func (d *devRun) cleanup() error {
 		if err := d.cp.Stop(); err != nil {
 			errs = append(errs, err)
 		}
-	} else if d.c != nil && len(d.created) > 0 {
+	} else if d.apply != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		for i := len(d.created) - 1; i >= 0; i-- {
-			u := d.created[i]
-			if err := d.c.Delete(ctx, u); err != nil && !apierrors.IsNotFound(err) {
-				errs = append(errs, fmt.Errorf("deleting %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err))
-			}
-		}
+		errs = append(errs, d.apply.DeleteCreated(ctx))
 	}
 	if d.dir != "" {
 		if err := os.RemoveAll(d.dir); err != nil {

@@ -4,6 +4,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -38,4 +40,22 @@ func main() {
 		code = 2
 	}
 	os.Exit(code)
+}
+
+// parseFlags parses a subcommand's flags and refuses positional arguments.
+// When the command must end here it returns ok false and the exit code: 0
+// after -help, 2 after a bad flag or an argument (usage is printed).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected arguments %v\n", fs.Name(), fs.Args())
+		fs.Usage()
+		return 2, false
+	}
+	return 0, true
 }

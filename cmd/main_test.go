@@ -27,6 +27,9 @@ import (
 // TestCommandLine runs the built binary the way scripts and manifests do:
 // every subcommand takes --help, and a bad flag prints usage and exits 2.
 func TestCommandLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
 	bin := filepath.Join(t.TempDir(), "webhook-operator")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -49,6 +52,7 @@ func TestCommandLine(t *testing.T) {
 		"receiver bad timeout": {[]string{"receiver", "--ack-timeout", "soon"}, 2, []string{"ack-timeout"}},
 		"dev help":             {[]string{"dev", "--help"}, 0, []string{"-kubeconfig"}},
 		"dev bad flag":         {[]string{"dev", "--no-such-flag"}, 2, []string{"no-such-flag"}},
+		"dev stray argument":   {[]string{"dev", "now"}, 2, []string{"dev: unexpected arguments [now]", "-kubeconfig"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -25,10 +25,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -65,19 +62,17 @@ func runManager(args []string) int {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	logger := ctrl.Log.WithName("manager")
 
-	cfg, err := managerRESTConfig(*kubeconfig)
+	cfg, err := restConfig(*kubeconfig)
 	if err != nil {
 		logger.Error(err, "loading kubeconfig")
 		return 1
 	}
 	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		logger.Error(err, "building scheme")
-		return 1
-	}
-	if err := controllers.AddToScheme(scheme); err != nil {
-		logger.Error(err, "building scheme")
-		return 1
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, controllers.AddToScheme} {
+		if err := add(scheme); err != nil {
+			logger.Error(err, "building scheme")
+			return 1
+		}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
@@ -120,23 +115,6 @@ func runManager(args []string) int {
 		return 1
 	}
 	return 0
-}
-
-// managerRESTConfig loads the kubeconfig the controller-runtime way: the
-// --kubeconfig flag, else $KUBECONFIG, else in-cluster, else ~/.kube/config.
-func managerRESTConfig(path string) (*rest.Config, error) {
-	if path != "" {
-		cfg, err := clientcmd.BuildConfigFromFlags("", path)
-		if err != nil {
-			return nil, fmt.Errorf("loading kubeconfig %s: %w", path, err)
-		}
-		return cfg, nil
-	}
-	cfg, err := config.GetConfig()
-	if err != nil {
-		return nil, fmt.Errorf("loading kubeconfig: %w", err)
-	}
-	return cfg, nil
 }
 
 // managerCrossNamespaces parses --cross-namespace-namespaces; empty means

@@ -21,10 +21,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -32,17 +32,17 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/dispatch"
+	"github.com/webhook-operator/webhook-operator/internal/push"
 	"github.com/webhook-operator/webhook-operator/internal/receiver"
 )
 
@@ -116,7 +116,7 @@ type receiverFlags struct {
 
 func serveReceiver(ctx context.Context, f receiverFlags) error {
 	log := ctrl.Log.WithName("receiver")
-	cfg, err := receiverRESTConfig(f.kubeconfig)
+	cfg, err := restConfig(f.kubeconfig)
 	if err != nil {
 		return err
 	}
@@ -126,64 +126,101 @@ func serveReceiver(ctx context.Context, f receiverFlags) error {
 			return fmt.Errorf("building scheme: %w", err)
 		}
 	}
-
-	// Read the WebhookReceiver once, directly, to size the cache: GitRepos of
-	// every namespace only for a cross-namespace receiver that is allowed to
-	// list them, and Namespaces only when their labels can be read. The
-	// batching rate limiter is built from it once too; the operator rolls the
-	// receiver when these change (targets and batching are read at start).
-	direct, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return fmt.Errorf("creating API client: %w", err)
-	}
 	key := types.NamespacedName{Namespace: f.namespace, Name: f.name}
-	wr := &v1alpha1.WebhookReceiver{ObjectMeta: ctrl.ObjectMeta{Name: f.name, Namespace: f.namespace}}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	if err := direct.Get(rctx, key, wr); err != nil {
-		// Serve anyway: a missing WebhookReceiver enables no provider, and
-		// its own-namespace defaults are the safe ones.
-		log.Error(err, "reading the WebhookReceiver at start; using defaults", "webhookReceiver", key)
+	at, err := readAtStart(ctx, cfg, scheme, key)
+	if err != nil {
+		return err
 	}
-	allNamespaces, namespaceLabels := false, false
-	if wr.Spec.Targets.NamespaceSelector != nil {
-		allNamespaces = canListWatch(rctx, direct, fleet.SchemeGroupVersion.Group, "gitrepos")
-		namespaceLabels = allNamespaces && canListWatch(rctx, direct, "", "namespaces")
-		if !allNamespaces {
-			log.Info("targets.namespaceSelector is set but GitRepos cannot be listed cluster-wide: targeting this namespace only")
-		} else if !namespaceLabels {
-			log.Info("namespaces cannot be listed: targets.namespaceSelector matches on the kubernetes.io/metadata.name label only")
-		}
-	}
-	cancel()
 
 	// The workqueue's token bucket (spec.batching) is the limit on GitRepo
 	// writes; client-go's default 5 QPS would silently cap it below that.
 	// A GitRepo's first trigger costs two writes (spec, then status), plus
 	// an Event per write, hence the headroom.
-	cfg.QPS = float32(3*wr.Spec.Batching.QPSOrDefault() + 10)
-	cfg.Burst = int(3*wr.Spec.Batching.BurstOrDefault() + 10)
+	cfg.QPS = float32(3*at.wr.Spec.Batching.QPSOrDefault() + 10)
+	cfg.Burst = int(3*at.wr.Spec.Batching.BurstOrDefault() + 10)
 
-	byObject := receiver.CacheByObject(f.name, f.namespace, f.secretName)
-	maps.Copy(byObject, dispatch.CacheByObject(f.namespace, allNamespaces, namespaceLabels))
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme,
-		Cache:                  cache.Options{ByObject: byObject, DefaultTransform: cache.TransformStripManagedFields()},
+		Scheme: scheme,
+		Cache: receiver.CacheOptions(receiver.CacheScope{
+			Name: f.name, Namespace: f.namespace, SecretName: f.secretName,
+			AllNamespaces: at.allNamespaces, NamespaceLabels: at.namespaceLabels,
+		}),
 		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress: f.probeAddr,
 		// Runnables (the dispatcher's flush) finish within the grace period.
-		GracefulShutdownTimeout: ptrTo(f.grace + 5*time.Second),
+		GracefulShutdownTimeout: ptr.To(f.grace + 5*time.Second),
 	})
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	if err := dispatch.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+	d, err := addDispatcher(ctx, mgr, key, at, f, log)
+	if err != nil {
 		return err
 	}
-	if namespaceLabels {
+	if err := addWebhookServer(mgr, d, f, log); err != nil {
+		return err
+	}
+	b := &at.wr.Spec.Batching
+	log.Info("starting", "webhookReceiver", key, "secret", f.secretName,
+		"allNamespaces", at.allNamespaces, "namespaceLabels", at.namespaceLabels,
+		"window", b.WindowOrDefault().String(), "qps", b.QPSOrDefault(), "burst", b.BurstOrDefault())
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running manager: %w", err)
+	}
+	return nil
+}
+
+// startView is what the receiver reads once, directly, before its cache
+// exists.
+type startView struct {
+	wr *v1alpha1.WebhookReceiver
+	// allNamespaces: a cross-namespace receiver allowed to list and watch
+	// GitRepos cluster-wide; namespaceLabels: and Namespaces too.
+	allNamespaces, namespaceLabels bool
+}
+
+// readAtStart reads the WebhookReceiver once to size the cache: GitRepos of
+// every namespace only for a cross-namespace receiver that is allowed to
+// list them, and Namespaces only when their labels can be read. The
+// batching rate limiter is built from it once too; the operator rolls the
+// receiver when these change (targets and batching are read at start).
+func readAtStart(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, key types.NamespacedName) (startView, error) {
+	log := ctrl.Log.WithName("receiver")
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return startView{}, fmt.Errorf("creating API client: %w", err)
+	}
+	at := startView{wr: &v1alpha1.WebhookReceiver{ObjectMeta: ctrl.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := direct.Get(ctx, key, at.wr); err != nil {
+		// Serve anyway: a missing WebhookReceiver enables no provider, and
+		// its own-namespace defaults are the safe ones.
+		log.Error(err, "reading the WebhookReceiver at start; using defaults", "webhookReceiver", key)
+	}
+	if !at.wr.Spec.Targets.CrossNamespace() {
+		return at, nil
+	}
+	at.allNamespaces = canListWatch(ctx, direct, fleet.SchemeGroupVersion.Group, "gitrepos")
+	at.namespaceLabels = at.allNamespaces && canListWatch(ctx, direct, "", "namespaces")
+	if !at.allNamespaces {
+		log.Info("targets.namespaceSelector is set but GitRepos cannot be listed cluster-wide: targeting this namespace only")
+	} else if !at.namespaceLabels {
+		log.Info("namespaces cannot be listed: targets.namespaceSelector matches on the kubernetes.io/metadata.name label only")
+	}
+	return at, nil
+}
+
+// addDispatcher indexes the cache for the dispatcher and adds it to mgr.
+func addDispatcher(ctx context.Context, mgr manager.Manager, key types.NamespacedName, at startView, f receiverFlags, log logr.Logger) (*dispatch.Dispatcher, error) {
+	if err := dispatch.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return nil, err
+	}
+	if at.namespaceLabels {
 		// Create the Namespace informer now, so it syncs with the cache
 		// instead of on the first cross-namespace push.
 		if _, err := mgr.GetCache().GetInformer(ctx, &corev1.Namespace{}); err != nil {
-			return fmt.Errorf("watching namespaces: %w", err)
+			return nil, fmt.Errorf("watching namespaces: %w", err)
 		}
 	}
 	opts := dispatch.Options{
@@ -191,20 +228,26 @@ func serveReceiver(ctx context.Context, f receiverFlags) error {
 		APIReader:       mgr.GetAPIReader(),
 		Recorder:        mgr.GetEventRecorder(receiverEventSource),
 		Receiver:        key,
-		AllNamespaces:   allNamespaces,
-		NamespaceLabels: namespaceLabels,
+		AllNamespaces:   at.allNamespaces,
+		NamespaceLabels: at.namespaceLabels,
 		MaxPending:      f.maxPending,
 		ShutdownGrace:   f.grace,
 		Logger:          log.WithName("dispatch"),
 	}
-	opts.SetBatching(wr)
+	opts.SetBatching(at.wr)
 	d, err := dispatch.New(opts)
 	if err != nil {
-		return fmt.Errorf("creating dispatcher: %w", err)
+		return nil, fmt.Errorf("creating dispatcher: %w", err)
 	}
 	if err := mgr.Add(d); err != nil {
-		return fmt.Errorf("adding dispatcher: %w", err)
+		return nil, fmt.Errorf("adding dispatcher: %w", err)
 	}
+	return d, nil
+}
+
+// addWebhookServer adds the webhook endpoint in front of d, and the health
+// and readiness checks, to mgr.
+func addWebhookServer(mgr manager.Manager, d push.Dispatcher, f receiverFlags, log logr.Logger) error {
 	srv := receiver.NewServer(receiver.Options{
 		BindAddress:  f.bindAddr,
 		MaxBodyBytes: f.maxBody,
@@ -222,12 +265,6 @@ func serveReceiver(ctx context.Context, f receiverFlags) error {
 	if err := mgr.AddReadyzCheck("readyz", srv.ReadyCheck()); err != nil {
 		return fmt.Errorf("adding ready check: %w", err)
 	}
-	log.Info("starting", "webhookReceiver", key, "secret", f.secretName,
-		"allNamespaces", allNamespaces, "namespaceLabels", namespaceLabels,
-		"window", opts.Window.String(), "qps", opts.QPS, "burst", opts.Burst)
-	if err := mgr.Start(ctx); err != nil {
-		return fmt.Errorf("running manager: %w", err)
-	}
 	return nil
 }
 
@@ -244,22 +281,3 @@ func canListWatch(ctx context.Context, c client.Client, group, resource string) 
 	}
 	return true
 }
-
-// receiverRESTConfig loads the kubeconfig the controller-runtime way: the
-// --kubeconfig flag, else $KUBECONFIG, else in-cluster, else ~/.kube/config.
-func receiverRESTConfig(path string) (*rest.Config, error) {
-	if path != "" {
-		cfg, err := clientcmd.BuildConfigFromFlags("", path)
-		if err != nil {
-			return nil, fmt.Errorf("loading kubeconfig %s: %w", path, err)
-		}
-		return cfg, nil
-	}
-	cfg, err := config.GetConfig()
-	if err != nil {
-		return nil, fmt.Errorf("loading kubeconfig: %w", err)
-	}
-	return cfg, nil
-}
-
-func ptrTo[T any](v T) *T { return &v }

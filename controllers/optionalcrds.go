@@ -36,7 +36,7 @@ import (
 // Secrets a receiver is granted (Fleet may be installed after the operator).
 var (
 	middlewareGVK = traefikv1alpha1.SchemeGroupVersion.WithKind("Middleware")
-	httpRouteGVK  = gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute")
+	httpRouteGVK  = schema.GroupVersionKind{Group: gatewayv1.GroupName, Version: "v1", Kind: "HTTPRoute"}
 	gitRepoGVK    = fleet.SchemeGroupVersion.WithKind("GitRepo")
 )
 

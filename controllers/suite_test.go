@@ -61,9 +61,7 @@ var (
 )
 
 func TestControllers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("envtest suite")
-	}
+	testenv.SkipIfShort(t)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Controllers Suite")
 }

@@ -36,8 +36,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 	"github.com/webhook-operator/webhook-operator/internal/gitrepo"
-	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
 // A GitRepo may name its own webhook Secret; the receiver must be able to
@@ -52,9 +52,9 @@ var _ = Describe("Webhook Secrets of GitRepos", Ordered, func() {
 	)
 
 	BeforeAll(func() {
-		fleetCRDs, err := testenv.FleetCRDs()
+		root, err := devenv.RepoRoot()
 		Expect(err).NotTo(HaveOccurred())
-		_, err = envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{fleetCRDs}})
+		_, err = envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{devenv.FleetCRDs(root)}})
 		Expect(err).NotTo(HaveOccurred())
 		createNS(own)
 		createNS("cross-ok")

@@ -26,33 +26,6 @@ func (w *WebhookReceiver) SecretNameOrDefault() string {
 	return w.Name + "-webhook"
 }
 
-// NamedProvider is one enabled provider with its Secret key.
-type NamedProvider struct {
-	// Key is the provider's key in the receiver Secret (Fleet's names).
-	Key    string
-	Source *ProviderSecret
-}
-
-// EnabledProviders lists the providers set in spec.providers, in a fixed
-// order, keyed by their Secret key.
-func (p *Providers) EnabledProviders() []NamedProvider {
-	all := []NamedProvider{
-		{SecretKeyGitHub, p.GitHub},
-		{SecretKeyGitLab, p.GitLab},
-		{SecretKeyBitbucket, p.Bitbucket},
-		{SecretKeyBitbucketServer, p.BitbucketServer},
-		{SecretKeyGogs, p.Gogs},
-		{SecretKeyGitea, p.Gitea},
-	}
-	out := all[:0]
-	for _, np := range all {
-		if np.Source != nil {
-			out = append(out, np)
-		}
-	}
-	return out
-}
-
 // Defaults the API server fills in; repeated here so code reading an object
 // that skipped admission (unit tests, older objects) behaves the same.
 const (
@@ -102,5 +75,6 @@ func (r *ReceiverSpec) ReplicasOrDefault() int32 {
 	return *r.Replicas
 }
 
-// CrossNamespace reports whether the receiver may target GitRepos outside its own namespace.
+// CrossNamespace reports whether GitRepos outside the WebhookReceiver's own
+// namespace may be targeted: namespaceSelector set, even to {}.
 func (t Targets) CrossNamespace() bool { return t.NamespaceSelector != nil }

@@ -43,6 +43,7 @@ var (
 )
 
 func TestAPI(t *testing.T) {
+	testenv.SkipIfShort(t)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "WebhookReceiver API suite")
 }

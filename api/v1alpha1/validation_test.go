@@ -30,7 +30,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
-	"github.com/webhook-operator/webhook-operator/internal/testenv"
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 )
 
 var nameSeq atomic.Int64
@@ -81,18 +81,17 @@ receiver: {replicas: 3}
 		Expect(*wr.Spec.Receiver.Replicas).To(BeEquivalentTo(3))
 	})
 
-	It("accepts a provider without a secret when allowUnauthenticated is true", func() {
+	It("accepts a provider without a secret when it allows unauthenticated deliveries from listed hosts", func() {
 		wr := fromYAML(`
 host: webhooks.example.com
 ingress: {className: nginx}
-allowUnauthenticated: true
-providers: {gogs: {}}
+providers: {gogs: {allowUnauthenticated: true, hosts: [git.internal.example]}}
 `)
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
 	})
 
 	It("accepts every sample under config/samples", func() {
-		root, err := testenv.RepoRoot()
+		root, err := devenv.RepoRoot()
 		Expect(err).NotTo(HaveOccurred())
 		files, err := filepath.Glob(filepath.Join(root, "config", "samples", "gitops_v1alpha1_*.yaml"))
 		Expect(err).NotTo(HaveOccurred())
@@ -155,7 +154,20 @@ providers: {github: {generate: true, secretRef: {name: gh, key: token}}}`, "set 
 		Entry("provider with no secret and allowUnauthenticated off", `
 host: webhooks.example.com
 ingress: {className: nginx}
-providers: {gitlab: {}}`, "every provider needs secretRef or generate: true unless spec.allowUnauthenticated is true"),
+providers: {gitlab: {}}`, "a provider needs secretRef or generate: true (or allowUnauthenticated: true with hosts)"),
+		Entry("allowUnauthenticated without hosts", `
+host: webhooks.example.com
+ingress: {className: nginx}
+providers: {gitea: {allowUnauthenticated: true}}`, "hosts is required when allowUnauthenticated is true"),
+		Entry("allowUnauthenticated with a secret", `
+host: webhooks.example.com
+ingress: {className: nginx}
+providers: {github: {generate: true, allowUnauthenticated: true, hosts: [github.com]}}`, "allowUnauthenticated cannot be combined with secretRef or generate"),
+		Entry("Azure DevOps without a password", `
+host: webhooks.example.com
+ingress: {className: nginx}
+providers: {azureDevOps: {username: fleet}}`, "a provider needs secretRef or generate: true"),
+
 		Entry("secretRef without key", `
 host: webhooks.example.com
 ingress: {className: nginx}

@@ -32,17 +32,6 @@ const (
 	FlavorGeneric Flavor = "generic"
 )
 
-// Provider keys in the receiver's Secret. They are the keys Fleet's own
-// gitjob-webhook Secret uses, so the Secret is a drop-in for Fleet.
-const (
-	SecretKeyGitHub          = "github"
-	SecretKeyGitLab          = "gitlab"
-	SecretKeyBitbucket       = "bitbucket"
-	SecretKeyBitbucketServer = "bitbucket-server"
-	SecretKeyGogs            = "gogs"
-	SecretKeyGitea           = "gitea"
-)
-
 // Condition types, kstatus-compatible.
 const (
 	ConditionReady       = "Ready"
@@ -54,7 +43,6 @@ const (
 // hosts reach it, which providers it accepts, and which GitRepos it may trigger.
 // +kubebuilder:validation:XValidation:rule="has(self.ingress) != has(self.gateway)",message="exactly one of spec.ingress or spec.gateway must be set"
 // +kubebuilder:validation:XValidation:rule="!has(self.gateway) || !has(self.tls) || (!has(self.tls.secretName) && !has(self.tls.issuerRef))",message="with spec.gateway the Gateway's listener terminates TLS: use tls: {} (an https URL) without secretName or issuerRef"
-// +kubebuilder:validation:XValidation:rule="self.allowUnauthenticated || !has(self.providers) || ((!has(self.providers.github) || has(self.providers.github.secretRef) || self.providers.github.generate) && (!has(self.providers.gitlab) || has(self.providers.gitlab.secretRef) || self.providers.gitlab.generate) && (!has(self.providers.bitbucket) || has(self.providers.bitbucket.secretRef) || self.providers.bitbucket.generate) && (!has(self.providers.bitbucketServer) || has(self.providers.bitbucketServer.secretRef) || self.providers.bitbucketServer.generate) && (!has(self.providers.gogs) || has(self.providers.gogs.secretRef) || self.providers.gogs.generate) && (!has(self.providers.gitea) || has(self.providers.gitea.secretRef) || self.providers.gitea.generate))",message="every provider needs secretRef or generate: true unless spec.allowUnauthenticated is true"
 type WebhookReceiverSpec struct {
 	// Host is the DNS name Git hosts send webhooks to, e.g. webhooks.example.com.
 	// +required
@@ -101,12 +89,6 @@ type WebhookReceiverSpec struct {
 	// one's webhook secret comes from. A provider not listed is refused (403).
 	// +optional
 	Providers Providers `json:"providers,omitempty"`
-
-	// AllowUnauthenticated accepts pushes from listed providers that have no
-	// secret. Off by default: anyone who can reach the URL could trigger
-	// deployments.
-	// +optional
-	AllowUnauthenticated bool `json:"allowUnauthenticated,omitempty"`
 
 	// Targets selects the GitRepos a push may trigger.
 	// +optional
@@ -214,14 +196,25 @@ type Providers struct {
 	// Gogs push webhooks (X-Gogs-Signature). Secret key "gogs".
 	// +optional
 	Gogs *ProviderSecret `json:"gogs,omitempty"`
-	// Gitea and Forgejo push webhooks (X-Gitea-Signature). Secret key "gitea".
+	// Gitea and Forgejo push webhooks (X-Gitea-Signature). Secret key
+	// "gitea"; without it, Gitea deliveries verify with the "gogs" key, as
+	// Fleet does.
 	// +optional
 	Gitea *ProviderSecret `json:"gitea,omitempty"`
+	// Azure DevOps "Code pushed" service hooks, authenticated with HTTP basic
+	// auth. Secret keys "azure-username" and "azure-password" (Fleet's).
+	// +optional
+	AzureDevOps *AzureDevOpsProvider `json:"azureDevOps,omitempty"`
 }
 
 // ProviderSecret says where a provider's webhook secret comes from: a key of
 // an existing Secret, or a random token the operator generates once and keeps.
+// Without either, the provider is refused unless allowUnauthenticated is set,
+// and then an unsigned delivery may only trigger GitRepos on hosts.
 // +kubebuilder:validation:XValidation:rule="!(has(self.secretRef) && has(self.generate) && self.generate)",message="set either secretRef or generate: true, not both"
+// +kubebuilder:validation:XValidation:rule="has(self.secretRef) || (has(self.generate) && self.generate) || (has(self.allowUnauthenticated) && self.allowUnauthenticated)",message="a provider needs secretRef or generate: true (or allowUnauthenticated: true with hosts)"
+// +kubebuilder:validation:XValidation:rule="!(has(self.allowUnauthenticated) && self.allowUnauthenticated) || (!has(self.secretRef) && !(has(self.generate) && self.generate))",message="allowUnauthenticated cannot be combined with secretRef or generate: a provider with a secret never accepts unsigned deliveries"
+// +kubebuilder:validation:XValidation:rule="!(has(self.allowUnauthenticated) && self.allowUnauthenticated) || (has(self.hosts) && size(self.hosts) > 0)",message="hosts is required when allowUnauthenticated is true: list the Git hosts whose GitRepos unsigned deliveries may trigger"
 type ProviderSecret struct {
 	// SecretRef is a key of a Secret in the WebhookReceiver's namespace.
 	// +optional
@@ -231,6 +224,41 @@ type ProviderSecret struct {
 	// Read it from the receiver's Secret and paste it into the Git host.
 	// +optional
 	Generate bool `json:"generate,omitempty"`
+
+	// AllowUnauthenticated accepts this provider's deliveries without a
+	// signature or token. Off by default: anyone who can reach the URL could
+	// trigger deployments. Requires hosts.
+	// +optional
+	AllowUnauthenticated bool `json:"allowUnauthenticated,omitempty"`
+
+	// Hosts are the Git hosts (e.g. git.internal.example) whose GitRepos an
+	// unsigned delivery of this provider may trigger. Only with
+	// allowUnauthenticated.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MaxLength=253
+	// +kubebuilder:validation:items:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Hosts []string `json:"hosts,omitempty"`
+}
+
+// AzureDevOpsProvider is an Azure DevOps service hook's basic auth: the
+// password comes from secretRef or is generated; the username is plain
+// configuration.
+// +kubebuilder:validation:XValidation:rule="!(has(self.secretRef) && has(self.generate) && self.generate)",message="set either secretRef or generate: true, not both"
+// +kubebuilder:validation:XValidation:rule="has(self.secretRef) || (has(self.generate) && self.generate) || (has(self.allowUnauthenticated) && self.allowUnauthenticated)",message="a provider needs secretRef or generate: true (or allowUnauthenticated: true with hosts)"
+// +kubebuilder:validation:XValidation:rule="!(has(self.allowUnauthenticated) && self.allowUnauthenticated) || (!has(self.secretRef) && !(has(self.generate) && self.generate))",message="allowUnauthenticated cannot be combined with secretRef or generate: a provider with a secret never accepts unsigned deliveries"
+// +kubebuilder:validation:XValidation:rule="!(has(self.allowUnauthenticated) && self.allowUnauthenticated) || (has(self.hosts) && size(self.hosts) > 0)",message="hosts is required when allowUnauthenticated is true: list the Git hosts whose GitRepos unsigned deliveries may trigger"
+type AzureDevOpsProvider struct {
+	ProviderSecret `json:",inline"`
+
+	// Username is the basic auth username to enter in the service hook,
+	// written to the receiver Secret's azure-username key.
+	// +optional
+	// +kubebuilder:default=webhook
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Username string `json:"username,omitempty"`
 }
 
 // SecretKeyRef is a key of a Secret in the same namespace.
@@ -262,6 +290,14 @@ type Targets struct {
 	// the selected namespaces.
 	// +optional
 	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+
+	// PathAware triggers a GitRepo that has spec.paths only when the push
+	// changed a file under one of them (or under a path of its
+	// gitops.webhook-operator.dev/watch-paths annotation). GitRepos without
+	// paths, and pushes whose file list is missing or incomplete, always
+	// trigger.
+	// +optional
+	PathAware bool `json:"pathAware,omitempty"`
 }
 
 // Batching controls how GitRepo writes are coalesced and rate-limited.
@@ -356,8 +392,4 @@ type WebhookReceiverList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []WebhookReceiver `json:"items"`
-}
-
-func init() {
-	SchemeBuilder.Register(&WebhookReceiver{}, &WebhookReceiverList{})
 }

@@ -53,6 +53,7 @@ import (
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 )
 
 const namespace = "bench"
@@ -189,32 +190,11 @@ func loadRuns(ctx context.Context, root string, o options) (string, error) {
 		return "", fmt.Errorf("creating a work folder: %w", err)
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-
-	exe := filepath.Join(root, "bin", "webhook-operator")
-	if !devenv.Exists(exe) {
-		fmt.Println("== building the webhook-operator binary")
-		if exe, err = devenv.BuildBinary(ctx, root, dir); err != nil {
-			return "", err
-		}
+	env, err := startLoadEnv(ctx, root, dir, o.gitRepos)
+	if env.cp != nil {
+		defer func() { _ = env.cp.Stop() }()
 	}
-	fmt.Println("== starting etcd and kube-apiserver")
-	cp, err := devenv.StartControlPlane(devenv.ControlPlaneOptions{
-		AssetsDir: devenv.AssetsDir(root), Dir: dir, Progress: os.Stdout,
-		CRDPaths: []string{filepath.Join(root, "config", "crd", "bases"), filepath.Join(root, "test", "crds", "fleet")},
-	})
 	if err != nil {
-		return "", err
-	}
-	defer func() { _ = cp.Stop() }()
-	c, err := devenv.NewClient(cp.Config)
-	if err != nil {
-		return "", err
-	}
-	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
-		return "", fmt.Errorf("creating namespace: %w", err)
-	}
-	fmt.Printf("== creating %d GitRepos\n", o.gitRepos)
-	if err := createGitRepos(ctx, c, o.gitRepos); err != nil {
 		return "", err
 	}
 
@@ -230,21 +210,63 @@ func loadRuns(ctx context.Context, root string, o options) (string, error) {
 	}
 	var results []result
 	var errs []error
-	bin := devenv.Binary{Path: exe, Kubeconfig: cp.Kubeconfig, LogDir: dir}
 	for i, sc := range scenarios {
 		if ctx.Err() != nil {
 			break
 		}
-		r, err := runScenario(ctx, c, cp, bin, fmt.Sprintf("bench-%d", i), sc, o.maxDuration)
+		r, err := env.runScenario(ctx, fmt.Sprintf("bench-%d", i), sc, o.maxDuration)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", sc.name, err))
 			continue
 		}
 		results = append(results, r)
 	}
+	return loadTable(o.gitRepos, results), errors.Join(errs...)
+}
 
+// loadEnv is the control plane, its GitRepos and the receiver binary every
+// scenario runs against.
+type loadEnv struct {
+	cp  *devenv.ControlPlane
+	c   client.Client
+	bin devenv.Binary
+}
+
+// startLoadEnv starts etcd and kube-apiserver and creates gitRepos GitRepos.
+// The returned control plane is set (to be stopped) even on error.
+func startLoadEnv(ctx context.Context, root, dir string, gitRepos int) (loadEnv, error) {
+	var env loadEnv
+	exe := filepath.Join(root, "bin", "webhook-operator")
+	if !devenv.Exists(exe) {
+		fmt.Println("== building the webhook-operator binary")
+		var err error
+		if exe, err = devenv.BuildBinary(ctx, root, dir); err != nil {
+			return env, err
+		}
+	}
+	fmt.Println("== starting etcd and kube-apiserver")
+	cp, err := devenv.StartControlPlane(devenv.ControlPlaneOptions{
+		AssetsDir: devenv.AssetsDir(root), Dir: dir, Progress: os.Stdout, CRDPaths: devenv.CRDs(root),
+	})
+	if err != nil {
+		return env, err
+	}
+	env.cp = cp
+	env.bin = devenv.Binary{Path: exe, Kubeconfig: cp.Kubeconfig, LogDir: dir}
+	if env.c, err = devenv.NewClient(cp.Config); err != nil {
+		return env, err
+	}
+	if err := env.c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}); err != nil {
+		return env, fmt.Errorf("creating namespace: %w", err)
+	}
+	fmt.Printf("== creating %d GitRepos\n", gitRepos)
+	return env, createGitRepos(ctx, env.c, gitRepos)
+}
+
+// loadTable is the load runs' results as markdown.
+func loadTable(gitRepos int, results []result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Load: receiver process over loopback, %d GitRepos in kube-apiserver\n\n", o.gitRepos)
+	fmt.Fprintf(&b, "## Load: receiver process over loopback, %d GitRepos in kube-apiserver\n\n", gitRepos)
 	b.WriteString("| scenario | requests | workers | GitRepos (round robin) | req/s | p50 | p99 | non-2xx | GitRepo PATCHes | API writes/push | final commits right | receiver RSS (peak) |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range results {
@@ -269,7 +291,7 @@ func loadRuns(ctx context.Context, root string, o options) (string, error) {
 		fmt.Fprintf(&b, "%s %v; ", r.name, r.codes)
 	}
 	b.WriteString("\nAPI writes are kube-apiserver's apiserver_request_total{resource=\"gitrepos\",verb=\"PATCH\"} (spec and status) during the run.\n")
-	return b.String(), errors.Join(errs...)
+	return b.String()
 }
 
 func repoName(i int) string { return fmt.Sprintf("repo-%04d", i) }
@@ -300,9 +322,58 @@ func createGitRepos(ctx context.Context, c client.Client, n int) error {
 	return <-errc
 }
 
-func runScenario(ctx context.Context, c client.Client, cp *devenv.ControlPlane, bin devenv.Binary, name string, sc scenario, maxDuration time.Duration) (result, error) {
+// runScenario runs one receiver process for a new WebhookReceiver, sends it
+// sc's pushes and checks what landed.
+func (env loadEnv) runScenario(ctx context.Context, name string, sc scenario, maxDuration time.Duration) (result, error) {
 	r := result{scenario: sc, codes: map[int]int{}}
-	secret := []byte(devenv.RandomToken())
+	rcv, secret, err := env.startReceiver(ctx, name, sc)
+	if rcv != nil {
+		defer func() { _ = rcv.Stop(30 * time.Second) }()
+	}
+	if err != nil {
+		return r, err
+	}
+	before, err := gitRepoPatches(ctx, env.cp)
+	if err != nil {
+		return r, err
+	}
+	// Request k pushes GitRepo k % repos; the last push per GitRepo must win.
+	commits := make([]string, sc.requests)
+	for k := range commits {
+		commits[k] = gitsim.RandomSHA()
+	}
+	fmt.Printf("== %s: %d signed GitHub pushes over %d GitRepos, %d workers (at most %s)\n", sc.name, sc.requests, sc.repos, sc.workers, maxDuration)
+	sendLoad(ctx, &r, rcv.Endpoints.WebhookURL(), secret, commits, maxDuration)
+	r.rssKB, r.hwmKB = procStatus(rcv.Pid())
+	if r.sent < sc.requests {
+		fmt.Printf("== %s: stopped after %d of %d requests (%s)\n", sc.name, r.sent, sc.requests, r.elapsed.Round(time.Second))
+	}
+
+	// The requests sent are a prefix of the plan: each pushed GitRepo must
+	// end at its last commit in that prefix.
+	want := map[int]string{}
+	for k := range r.sent {
+		want[k%sc.repos] = commits[k]
+	}
+	// Let pending writes (202s) land, then count writes and check results.
+	_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		ok, n, err := commitsLanded(ctx, env.c, want)
+		r.correct, r.checked = ok, n
+		return err == nil && ok == n, nil
+	})
+	after, err := gitRepoPatches(ctx, env.cp)
+	if err != nil {
+		return r, err
+	}
+	r.patches = after - before
+	return r, nil
+}
+
+// startReceiver creates the scenario's WebhookReceiver and its Secret, starts
+// a receiver process for it and warms it up. The process is returned (to be
+// stopped) even on a failed warm-up.
+func (env loadEnv) startReceiver(ctx context.Context, name string, sc scenario) (*devenv.Subcommand, []byte, error) {
+	secret := []byte(gitsim.RandomToken())
 	// YAML, as a user writes it (and independent of the Go field shapes).
 	wrYAML := fmt.Sprintf(`apiVersion: gitops.webhook-operator.dev/v1alpha1
 kind: WebhookReceiver
@@ -315,12 +386,12 @@ spec:
   pollingInterval: 1h
   batching: {window: %s, qps: %d, burst: %d}
 `, name, namespace, sc.window, sc.qps, sc.burst)
-	if _, err := devenv.ApplyYAML(ctx, c, []byte(wrYAML), namespace, nil); err != nil {
-		return r, fmt.Errorf("creating WebhookReceiver: %w", err)
+	if _, err := devenv.ApplyYAML(ctx, env.c, []byte(wrYAML), namespace, nil); err != nil {
+		return nil, nil, fmt.Errorf("creating WebhookReceiver: %w", err)
 	}
 	wr := &whv1alpha1.WebhookReceiver{}
-	if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, wr); err != nil {
-		return r, fmt.Errorf("reading WebhookReceiver: %w", err)
+	if err := env.c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, wr); err != nil {
+		return nil, nil, fmt.Errorf("reading WebhookReceiver: %w", err)
 	}
 	// No operator runs here: the receiver alone is measured, so the Secret
 	// the operator would generate is written directly.
@@ -328,48 +399,43 @@ spec:
 		ObjectMeta: metav1.ObjectMeta{Name: wr.SecretNameOrDefault(), Namespace: namespace},
 		Data:       map[string][]byte{whv1alpha1.SecretKeyGitHub: secret},
 	}
-	if err := c.Create(ctx, sec); err != nil {
-		return r, fmt.Errorf("creating Secret: %w", err)
+	if err := env.c.Create(ctx, sec); err != nil {
+		return nil, nil, fmt.Errorf("creating Secret: %w", err)
 	}
 	fmt.Printf("== %s: starting the receiver process\n", sc.name)
-	rcv, err := bin.StartReceiver(ctx, "receiver-"+name, devenv.ReceiverOptions{Name: wr.Name, Namespace: namespace, SecretName: sec.Name})
+	rcv, err := env.bin.StartReceiver(ctx, "receiver-"+name, devenv.ReceiverOptions{Name: wr.Name, Namespace: namespace, SecretName: sec.Name})
 	if err != nil {
-		return r, err
+		return nil, nil, err
 	}
-	defer func() { _ = rcv.Stop(30 * time.Second) }()
-
 	// Warm-up: one push so the informer cache is synced before timing.
-	warm := devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/bench-org/" + repoName(0), Branch: "main", Commit: devenv.RandomSHA()}
+	warm := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/bench-org/" + repoName(0), Branch: "main", Commit: gitsim.RandomSHA()}
 	if err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		code, _, err := post(ctx, http.DefaultClient, rcv.Endpoints.WebhookURL(), warm, secret)
+		code, err := post(ctx, http.DefaultClient, rcv.Endpoints.WebhookURL(), warm, secret)
 		return err == nil && code == http.StatusOK, nil
 	}); err != nil {
-		return r, fmt.Errorf("warm-up push never answered 200; receiver log:\n%s", rcv.LogTail(20))
+		return rcv, nil, fmt.Errorf("warm-up push never answered 200; receiver log:\n%s", rcv.LogTail(20))
 	}
+	return rcv, secret, nil
+}
 
-	before, err := gitRepoPatches(ctx, cp)
-	if err != nil {
-		return r, err
-	}
-	// Request k pushes GitRepo k % repos; the last push per GitRepo must win.
-	commits := make([]string, sc.requests)
-	for k := range commits {
-		commits[k] = devenv.RandomSHA()
-	}
+// sendLoad sends push k for commits[k] to GitRepo k % r.repos from r.workers
+// workers until all are sent, maxDuration passes or ctx ends, and records
+// what was sent, the latencies and the status codes in r.
+func sendLoad(ctx context.Context, r *result, url string, secret []byte, commits []string, maxDuration time.Duration) {
+	sc := r.scenario
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: sc.workers, MaxConnsPerHost: sc.workers}}
 	lat := make([]time.Duration, sc.requests)
 	codes := make([]int, sc.requests)
 	jobs := make(chan int)
-	fmt.Printf("== %s: %d signed GitHub pushes over %d GitRepos, %d workers (at most %s)\n", sc.name, sc.requests, sc.repos, sc.workers, maxDuration)
 	start := time.Now()
 	deadline := time.After(maxDuration)
 	var wg sync.WaitGroup
 	for range sc.workers {
 		wg.Go(func() {
 			for k := range jobs {
-				p := devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/bench-org/" + repoName(k%sc.repos), Branch: "main", Commit: commits[k]}
+				p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/bench-org/" + repoName(k%sc.repos), Branch: "main", Commit: commits[k]}
 				t0 := time.Now()
-				code, _, err := post(ctx, hc, rcv.Endpoints.WebhookURL(), p, secret)
+				code, err := post(ctx, hc, url, p, secret)
 				lat[k] = time.Since(t0)
 				if err != nil {
 					code = -1
@@ -397,43 +463,22 @@ send:
 	for _, code := range codes[:sent] {
 		r.codes[code]++
 	}
-	r.rssKB, r.hwmKB = procStatus(rcv.Pid())
-	if sent < sc.requests {
-		fmt.Printf("== %s: stopped after %d of %d requests (%s)\n", sc.name, sent, sc.requests, r.elapsed.Round(time.Second))
-	}
-
-	// The requests sent are a prefix of the plan: each pushed GitRepo must
-	// end at its last commit in that prefix.
-	want := map[int]string{}
-	for k := range sent {
-		want[k%sc.repos] = commits[k]
-	}
-	// Let pending writes (202s) land, then count writes and check results.
-	_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		ok, n, err := commitsLanded(ctx, c, want)
-		r.correct, r.checked = ok, n
-		return err == nil && ok == n, nil
-	})
-	after, err := gitRepoPatches(ctx, cp)
-	if err != nil {
-		return r, err
-	}
-	r.patches = after - before
-	return r, nil
 }
 
-func post(ctx context.Context, hc *http.Client, url string, p devenv.Push, secret []byte) (int, string, error) {
+// post sends the push signed with secret and returns the answer's status
+// code, having read the body so the connection is reused.
+func post(ctx context.Context, hc *http.Client, url string, p gitsim.Push, secret []byte) (int, error) {
 	req, err := p.NewRequest(ctx, url, secret)
 	if err != nil {
-		return 0, "", err
+		return 0, err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), nil
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
 }
 
 func commitsLanded(ctx context.Context, c client.Client, want map[int]string) (ok, n int, err error) {

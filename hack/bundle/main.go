@@ -23,6 +23,7 @@ limitations under the License.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -68,7 +69,7 @@ func generate(args []string) int {
 	channels := fs.String("channels", strings.Join(o.Channels, ","), "comma-separated channels")
 	fs.StringVar(&o.DefaultChannel, "default-channel", o.DefaultChannel, "default channel")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
@@ -93,7 +94,7 @@ func validate(args []string) int {
 	dir := fs.String("dir", "bundle", "bundle directory")
 	k8s := fs.String("k8s-version", bundlegen.DefaultK8sVersion, "Kubernetes version for the removed-API checks")
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2

@@ -62,9 +62,6 @@ type Endpoints struct {
 // WebhookURL is the receiver's local webhook URL.
 func (e Endpoints) WebhookURL() string { return "http://" + e.Bind + "/" }
 
-// MetricsURL is the process's Prometheus endpoint.
-func (e Endpoints) MetricsURL() string { return "http://" + e.Metrics + "/metrics" }
-
 // Subcommand is a started webhook-operator subcommand.
 type Subcommand struct {
 	*Process

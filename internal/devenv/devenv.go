@@ -14,21 +14,23 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package devenv runs the project the way a user does, on one machine: a
-// local control plane (etcd + kube-apiserver from envtest binaries, optionally
-// kube-controller-manager), the webhook-operator binary's subcommands as
-// supervised OS processes, and correctly signed provider push requests. It is
-// shared by `webhook-operator dev`, the e2e suite and the load benchmark, so
-// the three exercise the same wiring.
+// Package devenv runs the project the way a user does, on one machine: it
+// knows the repository's layout (root, control-plane binaries, CRD folders),
+// starts a local control plane (etcd + kube-apiserver from envtest binaries,
+// optionally kube-controller-manager) and runs the webhook-operator binary's
+// subcommands as supervised OS processes. It is shared by `webhook-operator
+// dev`, the envtest and e2e suites and the load benchmark, so all of them
+// exercise the same wiring. Deliveries from Git hosts come from gitsim.
 package devenv
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"strconv"
 )
 
 // RepoRoot finds the module root by walking up from the working directory to
@@ -86,21 +88,32 @@ func CheckAssets(dir string, bins ...string) error {
 	return nil
 }
 
-// FreePort asks the kernel for a free loopback TCP port.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("picking a free port: %w", err)
+// ControlPlaneBins are every binary a control plane with
+// kube-controller-manager needs.
+var ControlPlaneBins = []string{BinAPIServer, BinEtcd, BinControllerManager}
+
+// BuildAssets builds the control-plane binaries into AssetsDir(root) with
+// hack/envtest-bins.sh, streaming its output to out (the first build takes
+// a while), and checks they are all there.
+func BuildAssets(ctx context.Context, root string, out io.Writer) error {
+	assets := AssetsDir(root)
+	cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "envtest-bins.sh"))
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "OUT_DIR="+assets)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("hack/envtest-bins.sh: %w", err)
 	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return CheckAssets(assets, ControlPlaneBins...)
 }
 
-// FreeAddr is a free loopback host:port for a --*-bind-address flag.
-func FreeAddr() (string, error) {
-	p, err := FreePort()
-	if err != nil {
-		return "", err
-	}
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), nil
-}
+// ProjectCRDs is the folder of the WebhookReceiver CRD under root.
+func ProjectCRDs(root string) string { return filepath.Join(root, "config", "crd", "bases") }
+
+// FleetCRDs is the folder of Fleet's GitRepo CRD under root, generated from
+// Fleet's Go types by `make manifests`.
+func FleetCRDs(root string) string { return filepath.Join(root, "test", "crds", "fleet") }
+
+// CRDs lists the CRD folders a control plane needs to run the operator:
+// ours and Fleet's GitRepo.
+func CRDs(root string) []string { return []string{ProjectCRDs(root), FleetCRDs(root)} }

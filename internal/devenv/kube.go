@@ -20,7 +20,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -31,11 +30,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -46,45 +43,6 @@ import (
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
-
-// FieldOwner is the server-side apply field manager of objects devenv applies.
-const FieldOwner = "webhook-operator-dev"
-
-// ApplyYAML server-side applies every object in a multi-document YAML stream.
-// Namespaced objects without a namespace go to namespace. mutate, if not nil,
-// may change each object before it is applied.
-func ApplyYAML(ctx context.Context, c client.Client, data []byte, namespace string, mutate func(*unstructured.Unstructured)) ([]*unstructured.Unstructured, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var applied []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return applied, nil
-			}
-			return applied, fmt.Errorf("decoding YAML: %w", err)
-		}
-		if len(u.Object) == 0 {
-			continue
-		}
-		if mutate != nil {
-			mutate(u)
-		}
-		if u.GetNamespace() == "" {
-			namespaced, err := c.IsObjectNamespaced(u)
-			if err != nil {
-				return applied, fmt.Errorf("finding the scope of %s: %w", u.GroupVersionKind(), err)
-			}
-			if namespaced {
-				u.SetNamespace(namespace)
-			}
-		}
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-			return applied, fmt.Errorf("applying %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
-		}
-		applied = append(applied, u)
-	}
-}
 
 // Scheme knows the built-in types, WebhookReceiver and Fleet's GitRepo.
 func Scheme() (*runtime.Scheme, error) {

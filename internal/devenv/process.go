@@ -218,7 +218,7 @@ func WaitHTTPOK(ctx context.Context, url string, p *Process) error {
 			return fmt.Errorf("waiting for %s (last: %s): %w", url, last, ctx.Err())
 		case <-exited:
 			_, werr := p.Exited()
-			return fmt.Errorf("%s exited (%v) before %s answered; last log lines:\n%s", p.Spec.Name, werr, url, indent(p.LogTail(20)))
+			return fmt.Errorf("%s exited (%w) before %s answered; last log lines:\n%s", p.Spec.Name, werr, url, indent(p.LogTail(20)))
 		case <-tick.C:
 		}
 	}

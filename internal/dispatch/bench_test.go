@@ -42,6 +42,7 @@ import (
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
+	"github.com/webhook-operator/webhook-operator/internal/receiver"
 )
 
 // The benchmarks run the receiver's real controller-runtime cache (informers,
@@ -89,7 +90,7 @@ func fatGitRepo(i int) *fleet.GitRepo {
 	return gr
 }
 
-// memCache starts a cache configured as the receiver's (CacheByObject plus
+// memCache starts a cache configured as the receiver's (CacheOptions plus
 // the index) whose informers list n generated GitRepos and one
 // WebhookReceiver. The generated objects are not retained outside the cache.
 func memCache(tb testing.TB, n int, transform bool) (cache.Cache, context.CancelFunc) {
@@ -98,11 +99,13 @@ func memCache(tb testing.TB, n int, transform bool) (cache.Cache, context.Cancel
 	mapper := meta.NewDefaultRESTMapper(nil)
 	mapper.Add(fleet.SchemeGroupVersion.WithKind("GitRepo"), meta.RESTScopeNamespace)
 	mapper.Add(v1alpha1.GroupVersion.WithKind("WebhookReceiver"), meta.RESTScopeNamespace)
-	byObject := CacheByObject(testNS, true, false)
+	mapper.Add(corev1.SchemeGroupVersion.WithKind("Secret"), meta.RESTScopeNamespace)
+	opts := receiver.CacheOptions(receiver.CacheScope{Name: "wr", Namespace: testNS, SecretName: "wr-webhook", AllNamespaces: true})
 	if !transform {
-		for k, v := range byObject {
+		opts.DefaultTransform = nil
+		for k, v := range opts.ByObject {
 			v.Transform = nil
-			byObject[k] = v
+			opts.ByObject[k] = v
 		}
 	}
 	list := func(obj kruntime.Object) kruntime.Object {
@@ -121,7 +124,7 @@ func memCache(tb testing.TB, n int, transform bool) (cache.Cache, context.Cancel
 		panic(fmt.Sprintf("no list for %T", obj))
 	}
 	c, err := cache.New(&rest.Config{Host: "http://127.0.0.1:1"}, cache.Options{
-		Scheme: s, Mapper: mapper, ByObject: byObject,
+		Scheme: s, Mapper: mapper, ByObject: opts.ByObject, DefaultTransform: opts.DefaultTransform,
 		NewInformer: func(_ toolscache.ListerWatcher, obj kruntime.Object, resync time.Duration, idx toolscache.Indexers) toolscache.SharedIndexInformer {
 			lw := listOnly{&toolscache.ListWatch{
 				ListFunc:  func(metav1.ListOptions) (kruntime.Object, error) { return list(obj), nil },

@@ -321,9 +321,9 @@ func TestQueueFullQueuesNothing(t *testing.T) {
 	if _, err := fe.d.Dispatch(ctx, githubPush("org/c", "main", "y")); err != nil {
 		t.Fatalf("coalescing push: %v", err)
 	}
-	fe.d.mu.Lock()
-	n, commit := len(fe.d.pending), fe.d.pending[testNS+"/c"].commit
-	fe.d.mu.Unlock()
+	fe.d.pending.mu.Lock()
+	n, commit := len(fe.d.pending.entries), fe.d.pending.entries[testNS+"/c"].commit
+	fe.d.pending.mu.Unlock()
 	if n != 2 || commit != "y" {
 		t.Fatalf("pending %d with c at %q, want 2 and y", n, commit)
 	}

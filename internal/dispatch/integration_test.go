@@ -31,8 +31,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 var _ = Describe("push to GitRepo through the receiver", func() {
@@ -195,8 +195,7 @@ var _ = Describe("push to GitRepo through the receiver", func() {
 
 	It("lets an unauthenticated receiver trigger a GitRepo whose own webhookSecret verifies, without setting pollingInterval", func() {
 		_, push := own(func(w *v1alpha1.WebhookReceiver) {
-			w.Spec.AllowUnauthenticated = true
-			w.Spec.Providers.GitHub = &v1alpha1.ProviderSecret{}
+			w.Spec.Providers.GitHub = &v1alpha1.ProviderSecret{AllowUnauthenticated: true, Hosts: []string{"github.com"}}
 		})
 		// The receiver Secret has no github key: requests are unauthenticated.
 		sec := &corev1.Secret{}
@@ -231,7 +230,7 @@ var _ = Describe("push to GitRepo through the receiver", func() {
 		s := serve(wr, d, time.Minute)
 		newGitRepo(ns, "a", repoURL, nil)
 		newGitRepo(ns, "b", repoURL, nil)
-		delivery := providertest.Delivery{Provider: "github", Event: "push", Secret: []byte(receiverSecret),
+		delivery := gitsim.Delivery{Provider: "github", Event: "push", Secret: []byte(receiverSecret),
 			Payload: ghPush{repo: repoURL, ref: branch("main"), commit: sha(1)}.payload()}
 		resp, err := s.Client().Do(delivery.Request(s.URL + "/"))
 		Expect(err).NotTo(HaveOccurred())

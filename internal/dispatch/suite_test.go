@@ -38,7 +38,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -47,12 +46,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/receiver"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
 func TestEnvtest(t *testing.T) {
+	testenv.SkipIfShort(t)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "dispatch envtest suite")
 }
@@ -84,7 +84,11 @@ var _ = BeforeSuite(func() {
 		Scheme:                 testScheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		Cache:                  cache.Options{ByObject: CacheByObject("", true, true)},
+		// The receiver's cache, for receivers named receiverName in every
+		// namespace: each test has its own.
+		Cache: receiver.CacheOptions(receiver.CacheScope{
+			Name: receiverName, SecretName: receiverName + "-webhook", AllNamespaces: true, NamespaceLabels: true,
+		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -149,6 +153,7 @@ func (a *apiCounter) specWrites(ns, name string) int {
 }
 
 const (
+	receiverName   = "hooks"
 	receiverSecret = "receiver-secret"
 	repoURL        = "https://github.com/Example-Org/fleet-examples"
 )
@@ -164,7 +169,7 @@ func newNamespace(labels map[string]string) string {
 // newReceiver creates a WebhookReceiver (GitHub enabled) and its Secret.
 func newReceiver(ns string, mutate func(*v1alpha1.WebhookReceiver)) *v1alpha1.WebhookReceiver {
 	wr := &v1alpha1.WebhookReceiver{
-		ObjectMeta: metav1.ObjectMeta{Name: "hooks", Namespace: ns},
+		ObjectMeta: metav1.ObjectMeta{Name: receiverName, Namespace: ns},
 		Spec: v1alpha1.WebhookReceiverSpec{
 			Host:      "hooks.example.com",
 			Ingress:   &v1alpha1.IngressSpec{ClassName: "traefik"},
@@ -273,7 +278,7 @@ func (p ghPush) payload() []byte {
 
 // send delivers a GitHub push signed with secret and decodes the answer.
 func send(s *httptest.Server, p ghPush, secret string) (int, receiver.Response) {
-	d := providertest.Delivery{Provider: "github", Event: "push", Payload: p.payload()}
+	d := gitsim.Delivery{Provider: "github", Event: "push", Payload: p.payload()}
 	if secret != "" {
 		d.Secret = []byte(secret)
 	}

@@ -85,8 +85,8 @@ type Scope struct {
 // NewScope compiles a WebhookReceiver's targets.
 func NewScope(wr *v1alpha1.WebhookReceiver) (Scope, error) {
 	s := Scope{Namespace: wr.Namespace, Selector: labels.Everything()}
-	if t := wr.Spec.Targets.NamespaceSelector; t != nil {
-		sel, err := metav1.LabelSelectorAsSelector(t)
+	if wr.Spec.Targets.CrossNamespace() {
+		sel, err := metav1.LabelSelectorAsSelector(wr.Spec.Targets.NamespaceSelector)
 		if err != nil {
 			return Scope{}, fmt.Errorf("targets.namespaceSelector: %w", err)
 		}
@@ -103,7 +103,7 @@ func NewScope(wr *v1alpha1.WebhookReceiver) (Scope, error) {
 }
 
 // CrossNamespace reports whether namespaces other than the receiver's own
-// may be targeted.
+// may be targeted: Targets.CrossNamespace of the compiled targets.
 func (s Scope) CrossNamespace() bool { return s.NamespaceSelector != nil }
 
 // AllowsNamespace reports whether GitRepos in namespace ns (with the given

@@ -24,9 +24,7 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -78,7 +76,7 @@ func (s StaticSettings) Enabled(key string) bool {
 func (s StaticSettings) AllowUnauthenticated() bool { return s.AllowUnauthed }
 
 // cacheSettings reads the receiver's own WebhookReceiver and Secret through
-// a controller-runtime reader (the manager's cache, see CacheByObject).
+// a controller-runtime reader (the manager's cache, see CacheOptions).
 type cacheSettings struct {
 	reader client.Reader
 	wr     types.NamespacedName
@@ -87,7 +85,7 @@ type cacheSettings struct {
 }
 
 // NewCacheSettings returns Settings backed by reader (normally the manager's
-// cache configured with CacheByObject) for the WebhookReceiver name in
+// cache configured with CacheOptions) for the WebhookReceiver name in
 // namespace and its Secret secretName. A missing WebhookReceiver enables no
 // provider; a missing Secret holds no secret.
 func NewCacheSettings(reader client.Reader, name, namespace, secretName string) Settings {
@@ -150,24 +148,15 @@ func (s *cacheSettings) Enabled(key string) bool {
 // AllowUnauthenticated implements Settings.
 func (s *cacheSettings) AllowUnauthenticated() bool {
 	wr, ok := s.receiver()
-	return ok && wr.Spec.AllowUnauthenticated
-}
-
-// CacheByObject is the manager cache configuration the receiver needs: its
-// own WebhookReceiver and its own Secret, each watched with a field selector
-// on its name, because the receiver's Role grants get/list/watch on those
-// two names only (resourceNames). Merge it into cache.Options.ByObject.
-func CacheByObject(name, namespace, secretName string) map[client.Object]cache.ByObject {
-	return map[client.Object]cache.ByObject{
-		&v1alpha1.WebhookReceiver{}: {
-			Namespaces: map[string]cache.Config{namespace: {}},
-			Field:      fields.OneTermEqualSelector("metadata.name", name),
-		},
-		&corev1.Secret{}: {
-			Namespaces: map[string]cache.Config{namespace: {}},
-			Field:      fields.OneTermEqualSelector("metadata.name", secretName),
-		},
+	if !ok {
+		return false
 	}
+	for _, np := range wr.Spec.Providers.EnabledProviders() {
+		if np.Source.AllowUnauthenticated {
+			return true
+		}
+	}
+	return false
 }
 
 // Ready reports whether both objects can be read from the cache: it creates

@@ -19,7 +19,6 @@ package receiver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -35,38 +34,8 @@ import (
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
 )
 
-// Response is the JSON body of every answer. It never carries a secret, and
-// GitRepo names only for an authenticated request.
-type Response struct {
-	// Status is one of the Status* constants.
-	Status    string         `json:"status"`
-	Provider  string         `json:"provider,omitempty"`
-	Event     string         `json:"event,omitempty"`
-	Delivery  string         `json:"delivery,omitempty"`
-	Triggered []push.Trigger `json:"triggered,omitempty"`
-	Pending   []push.Trigger `json:"pending,omitempty"`
-	Reason    string         `json:"reason,omitempty"`
-}
-
-// Response statuses.
-const (
-	StatusTriggered      = "triggered"
-	StatusNothingMatched = "nothing matched"
-	StatusIgnored        = "ignored"
-	StatusPong           = "pong"
-	StatusAccepted       = "accepted"
-	StatusError          = "error"
-)
-
-// retryAfter is the Retry-After of a 503, in seconds.
-const retryAfter = "10"
-
 // preGrowCap bounds how much buffer a request gets before its body arrives.
 const preGrowCap = 64 << 10
-
-// maxEcho bounds header values (event, delivery id) echoed into responses
-// and logs; any client can set them.
-const maxEcho = 128
 
 type handler struct {
 	providers  []provider.Provider
@@ -81,31 +50,6 @@ type handler struct {
 type reqInfo struct {
 	provider, event string
 }
-
-// statusWriter remembers the status code, for metrics and so that panic
-// recovery knows whether an answer was already started.
-type statusWriter struct {
-	http.ResponseWriter
-	code int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.code == 0 {
-		w.code = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.code == 0 {
-		w.code = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController and MaxBytesReader reach the
-// underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP records metrics around the panic-recovering handler.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -141,17 +85,64 @@ func (h *handler) recovering(w *statusWriter, r *http.Request, info *reqInfo) {
 	h.serve(w, r, info)
 }
 
+// delivery is one webhook request of a known provider being served.
+type delivery struct {
+	w     http.ResponseWriter
+	r     *http.Request
+	p     provider.Provider
+	event string
+	resp  Response
+	log   logr.Logger
+	// body is the request body; payload the JSON in it (the body itself,
+	// or the payload field of a form).
+	body, payload []byte
+}
+
+// serve answers one request: identify the provider, read the payload,
+// authenticate it, parse it, dispatch its pushes and say what happened.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
+	d, ok := h.identify(w, r, info)
+	if !ok || !h.readPayload(d) {
+		return
+	}
+	if up, ok := d.p.(provider.UnsignedPinger); ok && up.UnsignedPing(d.event) {
+		d.answer(http.StatusOK, StatusPong, "")
+		return
+	}
+	authenticated, ok := h.authenticate(d)
+	if !ok {
+		return
+	}
+	events, ok := h.parse(d)
+	if !ok {
+		return
+	}
+	req := push.Request{
+		Events:        events,
+		Authenticated: authenticated,
+		Verify: func(secret []byte) bool {
+			return len(secret) > 0 && d.p.Verify(r.Header, d.body, d.payload, secret) == nil
+		},
+	}
+	res, ok := h.dispatch(d, req)
+	if !ok {
+		return
+	}
+	d.respondDispatched(&req, res)
+}
+
+// identify accepts POSTs of a known provider enabled on this receiver.
+func (h *handler) identify(w http.ResponseWriter, r *http.Request, info *reqInfo) (*delivery, bool) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		respond(w, http.StatusMethodNotAllowed, Response{Status: StatusError, Reason: "only POST is accepted"})
-		return
+		return nil, false
 	}
 	p := provider.Detect(h.providers, r.Header)
 	if p == nil {
 		respond(w, http.StatusBadRequest, Response{Status: StatusError,
 			Reason: "no known provider header (X-GitHub-Event, X-Gitlab-Event, X-Event-Key, X-Gogs-Event, X-Gitea-Event)"})
-		return
+		return nil, false
 	}
 	event := p.Event(r.Header)
 	info.provider = p.Key()
@@ -160,33 +151,28 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 			info.event = e
 		}
 	}
-	resp := Response{Provider: p.Key(), Event: clip(event), Delivery: clip(p.Delivery(r.Header))}
-	log := h.log.WithValues("provider", resp.Provider, "event", resp.Event, "delivery", resp.Delivery)
-	fail := func(code int, reason string) {
-		resp.Status, resp.Reason = StatusError, reason
-		// Refusals of a known provider are worth seeing when a hook is
-		// misconfigured; the reason never holds a secret.
-		if code == http.StatusUnauthorized || code == http.StatusForbidden {
-			log.Info("webhook refused", "code", code, "reason", reason)
-		} else {
-			log.V(1).Info("webhook refused", "code", code, "reason", reason)
-		}
-		respond(w, code, resp)
-	}
-
+	d := &delivery{w: w, r: r, p: p, event: event,
+		resp: Response{Provider: p.Key(), Event: clip(event), Delivery: clip(p.Delivery(r.Header))}}
+	d.log = h.log.WithValues("provider", d.resp.Provider, "event", d.resp.Event, "delivery", d.resp.Delivery)
 	if !h.settings.Enabled(p.Key()) {
-		fail(http.StatusForbidden, fmt.Sprintf("provider %s is not enabled on this receiver", p.Key()))
-		return
+		d.fail(http.StatusForbidden, fmt.Sprintf("provider %s is not enabled on this receiver", p.Key()))
+		return nil, false
 	}
+	return d, true
+}
+
+// readPayload reads the body within the limit and extracts the payload.
+func (h *handler) readPayload(d *delivery) bool {
+	r := d.r
 	form, ok := acceptedContentType(r.Header.Get("Content-Type"))
 	if !ok {
-		fail(http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q is not accepted: send application/json or application/x-www-form-urlencoded",
+		d.fail(http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q is not accepted: send application/json or application/x-www-form-urlencoded",
 			clip(r.Header.Get("Content-Type"))))
-		return
+		return false
 	}
 	if r.ContentLength > h.maxBody {
-		fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
-		return
+		d.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
+		return false
 	}
 	// Pre-size the buffer from Content-Length, but only up to a small cap:
 	// the header is the client's word, and growing to it before a single
@@ -195,142 +181,111 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 	if r.ContentLength > 0 {
 		buf.Grow(int(min(r.ContentLength, preGrowCap)) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody))
-	body := buf.Bytes()
+	_, err := buf.ReadFrom(http.MaxBytesReader(d.w, r.Body, h.maxBody))
+	d.body = buf.Bytes()
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
-			return
+			d.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
+			return false
 		}
-		fail(http.StatusBadRequest, "reading body: "+err.Error())
-		return
+		d.fail(http.StatusBadRequest, "reading body: "+err.Error())
+		return false
 	}
-	if len(body) == 0 {
-		fail(http.StatusBadRequest, "empty body")
-		return
+	if len(d.body) == 0 {
+		d.fail(http.StatusBadRequest, "empty body")
+		return false
 	}
-	payload := body
+	d.payload = d.body
 	if form {
-		values, err := url.ParseQuery(string(body))
+		values, err := url.ParseQuery(string(d.body))
 		if err != nil {
-			fail(http.StatusBadRequest, "malformed form body: "+err.Error())
-			return
+			d.fail(http.StatusBadRequest, "malformed form body: "+err.Error())
+			return false
 		}
-		payload = []byte(values.Get("payload"))
-		if len(payload) == 0 {
-			fail(http.StatusBadRequest, "form body has no payload field")
-			return
+		d.payload = []byte(values.Get("payload"))
+		if len(d.payload) == 0 {
+			d.fail(http.StatusBadRequest, "form body has no payload field")
+			return false
 		}
 	}
+	return true
+}
 
-	if up, ok := p.(provider.UnsignedPinger); ok && up.UnsignedPing(event) {
-		resp.Status = StatusPong
-		respond(w, http.StatusOK, resp)
-		return
-	}
-
-	// The signature is checked before any of the JSON is trusted.
-	authenticated := false
-	if secret, ok := h.settings.SecretFor(p.Key()); ok {
-		if err := p.Verify(r.Header, body, payload, secret); err != nil {
-			signatureFailures.WithLabelValues(p.Key()).Inc()
-			fail(http.StatusUnauthorized, err.Error())
-			return
+// authenticate checks the signature with the receiver's secret before any
+// of the JSON is trusted. Without a secret, the request is unauthenticated
+// and only allowed when allowUnauthenticated is set.
+func (h *handler) authenticate(d *delivery) (authenticated, ok bool) {
+	key := d.p.Key()
+	if secret, ok := h.settings.SecretFor(key); ok {
+		if err := d.p.Verify(d.r.Header, d.body, d.payload, secret); err != nil {
+			signatureFailures.WithLabelValues(key).Inc()
+			d.fail(http.StatusUnauthorized, err.Error())
+			return false, false
 		}
-		authenticated = true
-	} else if !h.settings.AllowUnauthenticated() {
-		signatureFailures.WithLabelValues(p.Key()).Inc()
-		fail(http.StatusUnauthorized, fmt.Sprintf("no secret is set for provider %s (key %q of the receiver Secret) and allowUnauthenticated is false", p.Key(), p.Key()))
-		return
+		return true, true
 	}
+	if !h.settings.AllowUnauthenticated() {
+		signatureFailures.WithLabelValues(key).Inc()
+		d.fail(http.StatusUnauthorized, fmt.Sprintf("no secret is set for provider %s (key %q of the receiver Secret) and allowUnauthenticated is false", key, key))
+		return false, false
+	}
+	return false, true
+}
 
-	events, kind, err := p.Parse(event, payload)
+// parse turns the payload into the push events to dispatch, answering pings,
+// ignored events and pushes that changed no live ref itself.
+func (h *handler) parse(d *delivery) ([]push.Event, bool) {
+	events, kind, err := d.p.Parse(d.event, d.payload)
 	if err != nil {
-		fail(http.StatusBadRequest, err.Error())
-		return
+		d.fail(http.StatusBadRequest, err.Error())
+		return nil, false
 	}
 	switch kind {
 	case provider.KindPing:
-		resp.Status = StatusPong
-		respond(w, http.StatusOK, resp)
-		return
+		d.answer(http.StatusOK, StatusPong, "")
+		return nil, false
 	case provider.KindIgnored:
-		resp.Status, resp.Reason = StatusIgnored, fmt.Sprintf("event %q is not acted on", resp.Event)
-		respond(w, http.StatusOK, resp)
-		return
+		d.answer(http.StatusOK, StatusIgnored, fmt.Sprintf("event %q is not acted on", d.resp.Event))
+		return nil, false
 	}
-
 	// Deleted refs never trigger a GitRepo, so they are not dispatched.
 	live := make([]push.Event, 0, len(events))
 	for _, e := range events {
 		if !e.Deleted {
-			e.DeliveryID = resp.Delivery
+			e.DeliveryID = d.resp.Delivery
 			live = append(live, e)
 		}
 	}
 	if len(live) == 0 {
-		resp.Status, resp.Reason = StatusNothingMatched, "the push changed no refs"
+		reason := "the push changed no refs"
 		if len(events) > 0 {
-			resp.Reason = "the push only deleted refs"
+			reason = "the push only deleted refs"
 		}
-		respond(w, http.StatusOK, resp)
-		return
+		d.answer(http.StatusOK, StatusNothingMatched, reason)
+		return nil, false
 	}
-
-	req := push.Request{
-		Events:        live,
-		Authenticated: authenticated,
-		Verify: func(secret []byte) bool {
-			return len(secret) > 0 && p.Verify(r.Header, body, payload, secret) == nil
-		},
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), h.ackTimeout)
-	defer cancel()
-	res, err := h.dispatcher.Dispatch(ctx, req)
-	if err != nil && (ctx.Err() == nil || !errors.Is(err, ctx.Err())) {
-		w.Header().Set("Retry-After", retryAfter)
-		if errors.Is(err, push.ErrQueueFull) {
-			fail(http.StatusServiceUnavailable, "dispatch queue is full, retry later")
-			return
-		}
-		log.Error(err, "dispatching push")
-		fail(http.StatusServiceUnavailable, "dispatch failed, retry later")
-		return
-	}
-
-	code := http.StatusOK
-	switch {
-	case len(res.Pending) > 0:
-		code, resp.Status = http.StatusAccepted, StatusAccepted
-		resp.Reason = fmt.Sprintf("%d GitRepo write(s) still pending at the ack deadline; they will be written", len(res.Pending))
-	case len(res.Written) > 0:
-		resp.Status = StatusTriggered
-	case authenticated:
-		resp.Status, resp.Reason = StatusNothingMatched, res.Unmatched
-	default:
-		// The reason names candidate GitRepos and their branches: not for
-		// anyone who can reach the URL.
-		resp.Status, resp.Reason = StatusNothingMatched, "no GitRepo matched; details are withheld for an unauthenticated request"
-		log.Info("nothing matched", "reason", res.Unmatched)
-	}
-	if authenticated {
-		resp.Triggered, resp.Pending = res.Written, res.Pending
-	} else if n := len(res.Written) + len(res.Pending); n > 0 {
-		resp.Reason = fmt.Sprintf("%d GitRepo(s) triggered; names are withheld for an unauthenticated request", n)
-	}
-	log.Info("push dispatched", "code", code, "repo", live[0].RepoURLs[0], "ref", live[0].Ref,
-		"authenticated", authenticated, "written", triggerNames(res.Written), "pending", triggerNames(res.Pending),
-		"unmatched", res.Unmatched)
-	respond(w, code, resp)
+	return live, true
 }
 
-func triggerNames(ts []push.Trigger) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.String() + "@" + t.Commit
+// dispatch hands req to the dispatcher, waiting at most the ack timeout. A
+// failure other than that deadline answers 503, for the Git host to
+// redeliver.
+func (h *handler) dispatch(d *delivery, req push.Request) (push.Result, bool) {
+	ctx, cancel := context.WithTimeout(d.r.Context(), h.ackTimeout)
+	defer cancel()
+	res, err := h.dispatcher.Dispatch(ctx, req)
+	if err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+		return res, true
 	}
-	return out
+	d.w.Header().Set("Retry-After", retryAfter)
+	if errors.Is(err, push.ErrQueueFull) {
+		d.fail(http.StatusServiceUnavailable, "dispatch queue is full, retry later")
+		return res, false
+	}
+	d.log.Error(err, "dispatching push")
+	d.fail(http.StatusServiceUnavailable, "dispatch failed, retry later")
+	return res, false
 }
 
 // acceptedContentType reports whether ct is JSON or form-encoded (with any
@@ -347,18 +302,4 @@ func acceptedContentType(ct string) (form, ok bool) {
 		return true, true
 	}
 	return false, false
-}
-
-func clip(s string) string {
-	if len(s) > maxEcho {
-		return s[:maxEcho]
-	}
-	return s
-}
-
-func respond(w http.ResponseWriter, code int, resp Response) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(resp)
 }

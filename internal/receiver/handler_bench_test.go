@@ -25,8 +25,8 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 type noopDispatcher struct{}
@@ -42,7 +42,7 @@ func BenchmarkHandler(b *testing.B) {
 	for _, key := range []string{"github", "gitlab", "bitbucket", "bitbucket-server", "gogs", "gitea"} {
 		pc := providerCases[key]
 		b.Run(key, func(b *testing.B) {
-			hdr, body := providertest.Delivery{Provider: key, Event: pc.pushEvent, Payload: fixture(b, pc.push), Secret: secretOf(key)}.Build()
+			hdr, body := gitsim.Delivery{Provider: key, Event: pc.pushEvent, Payload: fixture(b, pc.push), Secret: secretOf(key)}.Build()
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			for b.Loop() {

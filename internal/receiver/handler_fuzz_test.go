@@ -25,13 +25,14 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 // FuzzHandler sends arbitrary bodies, events and content types as each
 // provider (signed or not) through the whole handler: it must never panic
-// or answer 500, and always answer a status of the design's table with JSON.
+// or answer 500, and always answer one of the receiver's documented statuses
+// with JSON.
 // Seed corpus: testdata/fuzz/FuzzHandler.
 func FuzzHandler(f *testing.F) {
 	providers := provider.All()
@@ -44,7 +45,7 @@ func FuzzHandler(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, which uint8, event, contentType string, payload []byte, signed, form bool) {
 		p := providers[int(which)%len(providers)]
-		d := providertest.Delivery{Provider: p.Key(), Event: event, Payload: payload, Form: form}
+		d := gitsim.Delivery{Provider: p.Key(), Event: event, Payload: payload, Form: form}
 		if signed {
 			d.Secret = secretOf(p.Key())
 		}

@@ -34,9 +34,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 // fakeDispatcher records requests and answers with fn, or by default
@@ -162,7 +162,7 @@ func TestProviders(t *testing.T) {
 			secret := secretOf(key)
 			pushPayload := fixture(t, pc.push)
 			type tc struct {
-				d          providertest.Delivery
+				d          gitsim.Delivery
 				mutate     func(h http.Header, body []byte) []byte
 				code       int
 				status     string
@@ -171,43 +171,43 @@ func TestProviders(t *testing.T) {
 				tag        bool
 			}
 			cases := map[string]tc{
-				"valid": {d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
+				"valid": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
 					code: 200, status: StatusTriggered, dispatched: true, commit: pc.commit},
-				"wrong secret": {d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: []byte("not-the-secret")},
+				"wrong secret": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: []byte("not-the-secret")},
 					code: 401, status: StatusError},
-				"missing signature": {d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload},
+				"missing signature": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload},
 					code: 401, status: StatusError},
-				"wrong event": {d: providertest.Delivery{Event: pc.otherEvent, Payload: pushPayload, Secret: secret},
+				"wrong event": {d: gitsim.Delivery{Event: pc.otherEvent, Payload: pushPayload, Secret: secret},
 					code: 200, status: StatusIgnored},
-				"deleted ref": {d: providertest.Delivery{Event: pc.pushEvent, Payload: fixture(t, pc.deleted), Secret: secret},
+				"deleted ref": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: fixture(t, pc.deleted), Secret: secret},
 					code: 200, status: StatusNothingMatched},
-				"tag push": {d: providertest.Delivery{Event: pc.tagEvent, Payload: fixture(t, pc.tag), Secret: secret},
+				"tag push": {d: gitsim.Delivery{Event: pc.tagEvent, Payload: fixture(t, pc.tag), Secret: secret},
 					code: 200, status: StatusTriggered, dispatched: true, commit: pc.tagCommit, tag: true},
-				"unknown content type": {d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
+				"unknown content type": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
 					mutate: func(h http.Header, b []byte) []byte { h.Set("Content-Type", "text/plain"); return b },
 					code:   415, status: StatusError},
-				"truncated JSON": {d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload[:len(pushPayload)/2], Secret: secret},
+				"truncated JSON": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload[:len(pushPayload)/2], Secret: secret},
 					code: 400, status: StatusError},
-				"empty body": {d: providertest.Delivery{Event: pc.pushEvent, Payload: []byte{}, Secret: secret},
+				"empty body": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: []byte{}, Secret: secret},
 					code: 400, status: StatusError},
-				"huge body": {d: providertest.Delivery{Event: pc.pushEvent, Payload: append(bytes.Repeat([]byte(" "), limit), pushPayload...), Secret: secret},
+				"huge body": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: append(bytes.Repeat([]byte(" "), limit), pushPayload...), Secret: secret},
 					code: 413, status: StatusError},
 			}
 			if key != "gitlab" { // GitLab's token does not cover the body.
-				cases["tampered body"] = tc{d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
+				cases["tampered body"] = tc{d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
 					mutate: func(_ http.Header, b []byte) []byte {
 						return bytes.Replace(b, []byte(pc.commit), []byte(strings.Repeat("f", len(pc.commit))), 1)
 					},
 					code: 401, status: StatusError}
 			}
 			if pc.ping != "" {
-				cases["ping"] = tc{d: providertest.Delivery{Event: pc.pingEvent, Payload: fixture(t, pc.ping), Secret: secret},
+				cases["ping"] = tc{d: gitsim.Delivery{Event: pc.pingEvent, Payload: fixture(t, pc.ping), Secret: secret},
 					code: 200, status: StatusPong}
 			}
 			if pc.form {
-				cases["form-encoded"] = tc{d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret, Form: true},
+				cases["form-encoded"] = tc{d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret, Form: true},
 					code: 200, status: StatusTriggered, dispatched: true, commit: pc.commit}
-				cases["form-encoded wrong secret"] = tc{d: providertest.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: []byte("x"), Form: true},
+				cases["form-encoded wrong secret"] = tc{d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: []byte("x"), Form: true},
 					code: 401, status: StatusError}
 			}
 			for name, c := range cases {
@@ -248,7 +248,7 @@ func TestProviders(t *testing.T) {
 						t.Errorf("authenticated=%v verify(secret)=%v verify(other)=%v", got.Authenticated, got.Verify(secret), got.Verify([]byte("other")))
 					}
 					e := got.Events[0]
-					if e.Commit != c.commit || e.Provider != key || e.DeliveryID != providertest.DeliveryID || len(e.RepoURLs) == 0 {
+					if e.Commit != c.commit || e.Provider != key || e.DeliveryID != gitsim.DeliveryID || len(e.RepoURLs) == 0 {
 						t.Errorf("event = %+v", e)
 					}
 					if c.tag && e.Tag == "" || !c.tag && e.Branch != "main" {
@@ -265,7 +265,7 @@ func TestProviders(t *testing.T) {
 
 func TestBitbucketServerUnsignedPing(t *testing.T) {
 	ts := newTestServer(t, StaticSettings{Secrets: allSecrets()}, Options{})
-	r := do(t, providertest.Delivery{Provider: "bitbucket-server", Event: "diagnostics:ping", Payload: []byte(`{"test": true}`)}.Request(ts.URL))
+	r := do(t, gitsim.Delivery{Provider: "bitbucket-server", Event: "diagnostics:ping", Payload: []byte(`{"test": true}`)}.Request(ts.URL))
 	if r.code != 200 || r.body.Status != StatusPong {
 		t.Fatalf("got %d %s", r.code, r.raw)
 	}
@@ -275,7 +275,7 @@ func TestBitbucketEveryChangeDispatched(t *testing.T) {
 	ts := newTestServer(t, StaticSettings{Secrets: allSecrets()}, Options{})
 	for key, fx := range map[string]string{"bitbucket": "bitbucket/push.json", "bitbucket-server": "bitbucket-server/refs_changed.json"} {
 		ev := providerCases[key].pushEvent
-		r := do(t, providertest.Delivery{Provider: key, Event: ev, Payload: fixture(t, fx), Secret: secretOf(key)}.Request(ts.URL))
+		r := do(t, gitsim.Delivery{Provider: key, Event: ev, Payload: fixture(t, fx), Secret: secretOf(key)}.Request(ts.URL))
 		if r.code != 200 || len(r.body.Triggered) != 2 {
 			t.Fatalf("%s: got %d %s", key, r.code, r.raw)
 		}
@@ -290,7 +290,7 @@ func TestBitbucketEveryChangeDispatched(t *testing.T) {
 func TestGitLabSystemHook(t *testing.T) {
 	ts := newTestServer(t, StaticSettings{Secrets: allSecrets()}, Options{})
 	for fx, want := range map[string]string{"gitlab/system_push.json": StatusTriggered, "gitlab/system_project_create.json": StatusIgnored} {
-		r := do(t, providertest.Delivery{Provider: "gitlab", Event: "System Hook", Payload: fixture(t, fx), Secret: secretOf("gitlab")}.Request(ts.URL))
+		r := do(t, gitsim.Delivery{Provider: "gitlab", Event: "System Hook", Payload: fixture(t, fx), Secret: secretOf("gitlab")}.Request(ts.URL))
 		if r.code != 200 || r.body.Status != want {
 			t.Errorf("%s: got %d %s, want %s", fx, r.code, r.raw, want)
 		}
@@ -299,7 +299,7 @@ func TestGitLabSystemHook(t *testing.T) {
 
 func TestGitHubSHA1Refused(t *testing.T) {
 	ts := newTestServer(t, StaticSettings{Secrets: allSecrets()}, Options{})
-	req := providertest.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(ts.URL)
+	req := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(ts.URL)
 	req.Header.Del("X-Hub-Signature-256")
 	r := do(t, req)
 	if r.code != 401 || !strings.Contains(r.body.Reason, "SHA-1") {
@@ -307,12 +307,12 @@ func TestGitHubSHA1Refused(t *testing.T) {
 	}
 }
 
-// TestStatusCodes walks the design's status code table through a real
-// HTTP server.
+// TestStatusCodes walks every answer the receiver gives (code, status,
+// reason) through a real HTTP server.
 func TestStatusCodes(t *testing.T) {
 	ghPush := fixture(t, "github/push.json")
 	signed := func(url string) *http.Request {
-		return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: secretOf("github")}.Request(url)
+		return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: secretOf("github")}.Request(url)
 	}
 	type tc struct {
 		settings   Settings
@@ -334,10 +334,10 @@ func TestStatusCodes(t *testing.T) {
 				return push.Result{Unmatched: "no GitRepo for github.com/example-org/fleet-examples branch main"}, nil
 			}, reason: "no GitRepo for github.com/example-org/fleet-examples"},
 		"ping": {code: 200, status: StatusPong, req: func(url string) *http.Request {
-			return providertest.Delivery{Provider: "github", Event: "ping", Payload: fixture(t, "github/ping.json"), Secret: secretOf("github")}.Request(url)
+			return gitsim.Delivery{Provider: "github", Event: "ping", Payload: fixture(t, "github/ping.json"), Secret: secretOf("github")}.Request(url)
 		}},
 		"ignored event": {code: 200, status: StatusIgnored, reason: `"issues"`, req: func(url string) *http.Request {
-			return providertest.Delivery{Provider: "github", Event: "issues", Payload: fixture(t, "github/issues.json"), Secret: secretOf("github")}.Request(url)
+			return gitsim.Delivery{Provider: "github", Event: "issues", Payload: fixture(t, "github/issues.json"), Secret: secretOf("github")}.Request(url)
 		}},
 		"pending at ack deadline": {req: signed, code: 202, status: StatusAccepted, dispatched: true, names: true,
 			opts: Options{AckTimeout: 20_000_000}, // 20ms
@@ -356,10 +356,10 @@ func TestStatusCodes(t *testing.T) {
 			return r
 		}},
 		"malformed payload": {code: 400, status: StatusError, reason: "malformed", req: func(url string) *http.Request {
-			return providertest.Delivery{Provider: "github", Event: "push", Payload: []byte(`{"ref": 42}`), Secret: secretOf("github")}.Request(url)
+			return gitsim.Delivery{Provider: "github", Event: "push", Payload: []byte(`{"ref": 42}`), Secret: secretOf("github")}.Request(url)
 		}},
 		"malformed form body": {code: 400, status: StatusError, req: func(url string) *http.Request {
-			r := providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: secretOf("github")}.Request(url)
+			r := gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: secretOf("github")}.Request(url)
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			return r
 		}},
@@ -386,27 +386,27 @@ func TestStatusCodes(t *testing.T) {
 			return r
 		}},
 		"missing signature": {code: 401, status: StatusError, req: func(url string) *http.Request {
-			return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
+			return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
 		}},
 		"wrong signature": {code: 401, status: StatusError, req: func(url string) *http.Request {
-			return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
+			return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
 		}},
 		"no secret configured": {code: 401, status: StatusError, reason: "allowUnauthenticated",
 			settings: StaticSettings{Secrets: map[string][]byte{"github": {}}}, req: signed},
 		"no secret, allowUnauthenticated": {code: 200, status: StatusTriggered, dispatched: true, reason: "withheld",
 			settings: StaticSettings{AllowUnauthed: true}, req: func(url string) *http.Request {
-				return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
+				return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
 			}},
 		"no secret, allowUnauthenticated, nothing matched: candidates withheld": {code: 200, status: StatusNothingMatched, dispatched: true, reason: "details are withheld",
 			settings: StaticSettings{AllowUnauthed: true}, req: func(url string) *http.Request {
-				return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
+				return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
 			},
 			dispatch: func(context.Context, push.Request) (push.Result, error) {
 				return push.Result{Unmatched: "fleet-default/private-repo follows branch release"}, nil
 			}},
 		"secret set, allowUnauthenticated, wrong signature": {code: 401, status: StatusError,
 			settings: StaticSettings{Secrets: allSecrets(), AllowUnauthed: true}, req: func(url string) *http.Request {
-				return providertest.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
+				return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
 			}},
 		"provider not enabled": {code: 403, status: StatusError, reason: "not enabled",
 			settings: StaticSettings{Secrets: allSecrets(), Providers: []string{"gitlab"}}, req: signed},
@@ -476,7 +476,7 @@ func TestPanicRecovered(t *testing.T) {
 	defer srv.Close()
 
 	before := value(requestsTotal.WithLabelValues("github", "push", "500"))
-	bad := providertest.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(srv.URL)
+	bad := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(srv.URL)
 	bad.Header.Set("X-Panic", "1")
 	if r := do(t, bad); r.code != http.StatusInternalServerError || r.body.Status != StatusError {
 		t.Fatalf("panic answered %d %s", r.code, r.raw)
@@ -485,7 +485,7 @@ func TestPanicRecovered(t *testing.T) {
 		t.Errorf("500s counted %v, want %v", got, before+1)
 	}
 	// The server still serves.
-	good := providertest.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(srv.URL)
+	good := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(srv.URL)
 	if r := do(t, good); r.code != http.StatusOK {
 		t.Fatalf("after a panic: %d %s", r.code, r.raw)
 	}
@@ -497,9 +497,9 @@ func TestMetrics(t *testing.T) {
 	other := value(requestsTotal.WithLabelValues("gitlab", "other", "200"))
 	sig := value(signatureFailures.WithLabelValues("gitlab"))
 	payload := fixture(t, "gitlab/push.json")
-	do(t, providertest.Delivery{Provider: "gitlab", Event: "Push Hook", Payload: payload, Secret: secretOf("gitlab")}.Request(ts.URL))
-	do(t, providertest.Delivery{Provider: "gitlab", Event: "Whatever Hook 123", Payload: payload, Secret: secretOf("gitlab")}.Request(ts.URL))
-	do(t, providertest.Delivery{Provider: "gitlab", Event: "Push Hook", Payload: payload, Secret: []byte("nope")}.Request(ts.URL))
+	do(t, gitsim.Delivery{Provider: "gitlab", Event: "Push Hook", Payload: payload, Secret: secretOf("gitlab")}.Request(ts.URL))
+	do(t, gitsim.Delivery{Provider: "gitlab", Event: "Whatever Hook 123", Payload: payload, Secret: secretOf("gitlab")}.Request(ts.URL))
+	do(t, gitsim.Delivery{Provider: "gitlab", Event: "Push Hook", Payload: payload, Secret: []byte("nope")}.Request(ts.URL))
 	if got := value(requestsTotal.WithLabelValues("gitlab", "Push Hook", "200")); got != ok+1 {
 		t.Errorf("requests{Push Hook,200} = %v, want %v", got, ok+1)
 	}

@@ -17,7 +17,8 @@ limitations under the License.
 // Package receiver is the HTTP side of `webhook-operator receiver`: it
 // detects the provider of a webhook, verifies its signature with the
 // receiver's own Secret, parses the payload into push.Events and hands them
-// to a push.Dispatcher, answering with the design's status codes.
+// to a push.Dispatcher, answering each request with an HTTP status and a
+// JSON Response that says what happened.
 package receiver
 
 import (

@@ -25,8 +25,8 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 // TestServerGracefulShutdown: when the manager's context ends, the server
@@ -58,7 +58,7 @@ func TestServerGracefulShutdown(t *testing.T) {
 	}
 	inflight := make(chan answer, 1)
 	go func() {
-		req := providertest.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(url)
+		req := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}.Request(url)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			inflight <- answer{err: err}
@@ -100,7 +100,7 @@ func TestServerGracefulShutdown(t *testing.T) {
 	}
 }
 
-// The design asks for read-header and read timeouts: a client that sends
+// Read-header and read timeouts are set: a client that sends
 // headers or a body slowly (or never) must not hold a connection forever,
 // and the write deadline must leave room for the ack deadline.
 func TestServerTimeouts(t *testing.T) {

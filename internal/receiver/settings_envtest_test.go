@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,7 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
@@ -42,10 +43,8 @@ import (
 // requests without a restart, and the cache holds only the receiver's own
 // two objects.
 func TestCacheSettings(t *testing.T) {
-	if testing.Short() {
-		t.Skip("envtest suite")
-	}
-	env, err := testenv.ProjectEnvironment()
+	testenv.SkipIfShort(t)
+	env, err := testenv.Environment()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +59,9 @@ func TestCacheSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := fleet.AddToScheme(scheme); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +98,9 @@ func TestCacheSettings(t *testing.T) {
 	mustCreate(secret)
 	mustCreate(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "unrelated", Namespace: ns}, Data: map[string][]byte{"x": []byte("y")}})
 
-	ca, err := cache.New(cfg, cache.Options{Scheme: scheme, ByObject: CacheByObject(name, ns, secretName)})
+	opts := CacheOptions(CacheScope{Name: name, Namespace: ns, SecretName: secretName})
+	opts.Scheme = scheme
+	ca, err := cache.New(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +124,7 @@ func TestCacheSettings(t *testing.T) {
 	payloads := map[string][]byte{"github": fixture(t, "github/push.json"), "gitlab": fixture(t, "gitlab/push.json"), "bitbucket": fixture(t, "bitbucket/push.json")}
 	events := map[string]string{"github": "push", "gitlab": "Push Hook", "bitbucket": "repo:push"}
 	send := func(key string, signWith []byte) int {
-		req := providertest.Delivery{Provider: key, Event: events[key], Payload: payloads[key], Secret: signWith}.Request(srv.URL)
+		req := gitsim.Delivery{Provider: key, Event: events[key], Payload: payloads[key], Secret: signWith}.Request(srv.URL)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +170,7 @@ func TestCacheSettings(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKeyFromObject(wr), wr); err != nil {
 		t.Fatal(err)
 	}
-	wr.Spec.AllowUnauthenticated = true
+	wr.Spec.Providers.GitLab = &v1alpha1.ProviderSecret{AllowUnauthenticated: true, Hosts: []string{"gitlab.com"}}
 	wr.Spec.Providers.GitHub = nil
 	if err := c.Update(ctx, wr); err != nil {
 		t.Fatal(err)

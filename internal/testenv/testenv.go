@@ -14,76 +14,68 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package testenv finds what the envtest suites need: the repository root,
-// the control-plane binaries built by hack/envtest-bins.sh, and the CRDs
-// (ours, Fleet's GitRepo, and the optional Traefik and Gateway API ones).
+// Package testenv sets up the envtest suites: whether they run at all
+// (SkipIfShort), and an envtest.Environment with our CRD, Fleet's GitRepo CRD
+// and the optional Traefik and Gateway API ones. Where things are (repository
+// root, control-plane binaries, our CRD folders) is devenv's to know, so the
+// suites, `webhook-operator dev` and the e2e suite find them the same way.
 package testenv
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 )
 
-// RepoRoot walks up from the working directory to the folder holding go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("getwd: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
+// SkipIfShort skips a suite that needs a control plane when tests run with
+// -short (`make test-unit`). Call it first in the suite's TestXxx, before
+// RunSpecs. Without -short such a suite fails, rather than skips, when the
+// binaries are missing: a skipped integration test proves nothing.
+func SkipIfShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a control plane (kube-apiserver, etcd): skipped under -short")
 	}
 }
 
-// Assets is the folder with kube-apiserver and etcd: $KUBEBUILDER_ASSETS, else
-// <repo>/bin/k8s. It fails, rather than letting a suite skip, when the
-// binaries are missing: `make envtest` builds them.
-func Assets() (string, error) {
-	dir := os.Getenv("KUBEBUILDER_ASSETS")
-	if dir == "" {
-		root, err := RepoRoot()
-		if err != nil {
-			return "", err
-		}
-		dir = filepath.Join(root, "bin", "k8s")
+// ProjectEnvironment is an envtest.Environment with only our CRD installed,
+// for suites that must start without Fleet's or the optional CRDs. It fails
+// when the control-plane binaries are missing: `make envtest` builds them.
+func ProjectEnvironment() (*envtest.Environment, error) {
+	root, err := devenv.RepoRoot()
+	if err != nil {
+		return nil, err
 	}
-	for _, b := range []string{"kube-apiserver", "etcd"} {
-		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			return "", fmt.Errorf("envtest binary %s missing in %s (run 'make envtest'): %w", b, dir, err)
-		}
+	assets := devenv.AssetsDir(root)
+	if err := devenv.CheckAssets(assets, devenv.BinAPIServer, devenv.BinEtcd); err != nil {
+		return nil, err
 	}
-	return dir, nil
+	return &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDDirectoryPaths:     []string{devenv.ProjectCRDs(root)},
+		ErrorIfCRDPathMissing: true,
+	}, nil
 }
 
-// ProjectCRDs is the WebhookReceiver CRD folder.
-func ProjectCRDs() (string, error) {
-	root, err := RepoRoot()
+// Environment is an envtest.Environment with our CRD and Fleet's GitRepo CRD
+// installed, plus any extra CRD paths given.
+func Environment(extraCRDPaths ...string) (*envtest.Environment, error) {
+	root, err := devenv.RepoRoot()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return filepath.Join(root, "config", "crd", "bases"), nil
-}
-
-// FleetCRDs is the folder with Fleet's GitRepo CRD, generated from Fleet's Go
-// types by `make manifests`.
-func FleetCRDs() (string, error) {
-	root, err := RepoRoot()
+	env, err := ProjectEnvironment()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return filepath.Join(root, "test", "crds", "fleet"), nil
+	env.CRDDirectoryPaths = append(append(env.CRDDirectoryPaths, devenv.FleetCRDs(root)), extraCRDPaths...)
+	return env, nil
 }
 
 // GatewayAPICRDs is the standard-channel CRD folder of the gateway-api module.
@@ -114,8 +106,10 @@ func TraefikMiddlewareCRD() (string, error) {
 	return filepath.Join(dir, "docs", "content", "reference", "dynamic-configuration", "traefik.io_middlewares.yaml"), nil
 }
 
+// moduleDir is where the go command keeps module mod's source, for CRDs that
+// ship with a Go dependency rather than being copied into this repository.
 func moduleDir(mod string) (string, error) {
-	root, err := RepoRoot()
+	root, err := devenv.RepoRoot()
 	if err != nil {
 		return "", err
 	}
@@ -126,37 +120,4 @@ func moduleDir(mod string) (string, error) {
 		return "", fmt.Errorf("go list -m %s: %w", mod, err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// ProjectEnvironment is an envtest.Environment with only our CRD installed,
-// for suites that must start without Fleet's or the optional CRDs.
-func ProjectEnvironment() (*envtest.Environment, error) {
-	assets, err := Assets()
-	if err != nil {
-		return nil, err
-	}
-	ours, err := ProjectCRDs()
-	if err != nil {
-		return nil, err
-	}
-	return &envtest.Environment{
-		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{ours},
-		ErrorIfCRDPathMissing: true,
-	}, nil
-}
-
-// Environment is an envtest.Environment with our CRD and Fleet's GitRepo CRD
-// installed, plus any extra CRD paths given.
-func Environment(extraCRDPaths ...string) (*envtest.Environment, error) {
-	env, err := ProjectEnvironment()
-	if err != nil {
-		return nil, err
-	}
-	fleet, err := FleetCRDs()
-	if err != nil {
-		return nil, err
-	}
-	env.CRDDirectoryPaths = append(append(env.CRDDirectoryPaths, fleet), extraCRDPaths...)
-	return env, nil
 }

@@ -17,9 +17,7 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"time"
 
@@ -31,6 +29,7 @@ import (
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 )
 
 // nsCross is the one namespace the manager allows to target other
@@ -132,8 +131,8 @@ var _ = Describe("Cross-namespace targets", Ordered, ContinueOnFailure, func() {
 		track(rcv.Process)
 		DeferCleanup(func() { Expect(rcv.Stop(15 * time.Second)).To(Succeed()) })
 
-		p := devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/e2e-org/shared", Branch: "main", Commit: devenv.RandomSHA()}
-		r := send(rcv.Endpoints.WebhookURL(), p, receiverSecretValue(Default, wr, devenv.GitHub))
+		p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/e2e-org/shared", Branch: "main", Commit: gitsim.RandomSHA()}
+		r := send(rcv.Endpoints.WebhookURL(), p, receiverSecretValue(Default, wr, whv1alpha1.SecretKeyGitHub))
 		Expect(r.Code).To(Or(Equal(http.StatusOK), Equal(http.StatusAccepted)), r.Body)
 		Expect(r.triggered()).To(ConsistOf("e2e-blue/blue-app"), r.Body)
 		Eventually(func(g Gomega) {
@@ -142,7 +141,7 @@ var _ = Describe("Cross-namespace targets", Ordered, ContinueOnFailure, func() {
 		Expect(getGitRepo(Default, "e2e-green", "green-app").Status.WebhookCommit).To(BeEmpty())
 
 		By("refusing a provider the WebhookReceiver does not enable with 403")
-		gl := devenv.Push{Provider: devenv.GitLab, RepoURL: "https://github.com/e2e-org/shared", Branch: "main", Commit: devenv.RandomSHA()}
+		gl := gitsim.Push{Provider: whv1alpha1.SecretKeyGitLab, RepoURL: "https://github.com/e2e-org/shared", Branch: "main", Commit: gitsim.RandomSHA()}
 		r = send(rcv.Endpoints.WebhookURL(), gl, []byte("any"))
 		Expect(r.Code).To(Equal(http.StatusForbidden), r.Body)
 	}, NodeTimeout(2*time.Minute))
@@ -172,5 +171,3 @@ func crossBinding(g Gomega) *rbacv1.ClusterRoleBinding {
 	}
 	return nil
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

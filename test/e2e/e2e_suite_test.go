@@ -18,7 +18,7 @@ limitations under the License.
 // `manager` and `receiver` as separate OS processes against a real
 // kube-apiserver + etcd + kube-controller-manager, YAML applied with kubectl,
 // and real signed webhooks over loopback. It fails (never skips) when it
-// cannot run.
+// cannot run, except under -short, where it does not start at all.
 package e2e
 
 import (
@@ -76,6 +76,7 @@ var (
 )
 
 func TestE2E(t *testing.T) {
+	testenv.SkipIfShort(t)
 	RegisterFailHandler(Fail)
 	suiteCfg, reporterCfg := GinkgoConfiguration()
 	if suiteCfg.Timeout > 8*time.Minute {
@@ -95,7 +96,7 @@ func track(p *devenv.Process) {
 var _ = BeforeSuite(func(ctx SpecContext) {
 	ctrl.SetLogger(GinkgoLogr)
 	var err error
-	root, err = testenv.RepoRoot()
+	root, err = devenv.RepoRoot()
 	Expect(err).NotTo(HaveOccurred())
 
 	// Preconditions fail loudly: a skipped e2e suite proves nothing.
@@ -115,10 +116,8 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	Expect(err).NotTo(HaveOccurred())
 
 	By("starting etcd, kube-apiserver and kube-controller-manager")
-	var crds []string
-	for _, crd := range []func() (string, error){
-		testenv.ProjectCRDs, testenv.FleetCRDs, testenv.GatewayAPICRDs, testenv.TraefikMiddlewareCRD,
-	} {
+	crds := devenv.CRDs(root)
+	for _, crd := range []func() (string, error){testenv.GatewayAPICRDs, testenv.TraefikMiddlewareCRD} {
 		path, err := crd()
 		Expect(err).NotTo(HaveOccurred())
 		crds = append(crds, path)

@@ -17,12 +17,10 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
 
@@ -35,7 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
-	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 )
 
 const (
@@ -77,7 +75,7 @@ func (r reply) triggered() []string {
 var httpClient = &http.Client{Timeout: 30 * time.Second}
 
 // send POSTs a push signed with secret (nil: unsigned) to url.
-func send(url string, p devenv.Push, secret []byte) reply {
+func send(url string, p gitsim.Push, secret []byte) reply {
 	GinkgoHelper()
 	req, err := p.NewRequest(context.Background(), url, secret)
 	Expect(err).NotTo(HaveOccurred())
@@ -87,19 +85,13 @@ func send(url string, p devenv.Push, secret []byte) reply {
 // sendForm posts the push as application/x-www-form-urlencoded with the JSON
 // in the payload field, signed the provider's way: GitHub signs the form body
 // as sent, Gogs and Gitea sign the JSON payload itself.
-func sendForm(target string, p devenv.Push, secret []byte) reply {
+func sendForm(target string, p gitsim.Push, secret []byte) reply {
 	GinkgoHelper()
-	payload, err := p.Body()
+	d, err := p.Delivery(secret)
 	Expect(err).NotTo(HaveOccurred())
-	form := []byte(url.Values{"payload": {string(payload)}}.Encode())
-	signed := payload
-	if p.Provider == devenv.GitHub {
-		signed = form
-	}
-	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(form))
+	d.Form = true
+	req, err := d.NewRequest(context.Background(), target)
 	Expect(err).NotTo(HaveOccurred())
-	req.Header = p.Headers(signed, secret)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return do(req)
 }
 

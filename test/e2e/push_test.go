@@ -30,6 +30,7 @@ import (
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 )
 
 const (
@@ -94,16 +95,16 @@ func gitRepo(ns, name, repo, branch string) string {
 type providerCase struct {
 	provider string
 	gitRepo  string
-	push     devenv.Push
+	push     gitsim.Push
 }
 
 var providerCases = []providerCase{
-	{devenv.GitHub, "gh-app", devenv.Push{RepoURL: "https://github.com/e2e-org/app", Branch: "main", DefaultBranch: "main"}},
-	{devenv.GitLab, "gl-app", devenv.Push{RepoURL: "https://gitlab.com/e2e-org/app", Branch: "main"}},
-	{devenv.Bitbucket, "bb-app", devenv.Push{RepoURL: "https://bitbucket.org/e2e-org/app", Branch: "main"}},
-	{devenv.BitbucketServer, "bbs-app", devenv.Push{RepoURL: "https://bitbucket.example.com/scm/prj/app", Branch: "main"}},
-	{devenv.Gogs, "gogs-app", devenv.Push{RepoURL: "https://gogs.example.com/e2e-org/app", Branch: "main"}},
-	{devenv.Gitea, "gitea-app", devenv.Push{RepoURL: "https://gitea.example.com/e2e-org/app", Branch: "main"}},
+	{whv1alpha1.SecretKeyGitHub, "gh-app", gitsim.Push{RepoURL: "https://github.com/e2e-org/app", Branch: "main", DefaultBranch: "main"}},
+	{whv1alpha1.SecretKeyGitLab, "gl-app", gitsim.Push{RepoURL: "https://gitlab.com/e2e-org/app", Branch: "main"}},
+	{whv1alpha1.SecretKeyBitbucket, "bb-app", gitsim.Push{RepoURL: "https://bitbucket.org/e2e-org/app", Branch: "main"}},
+	{whv1alpha1.SecretKeyBitbucketServer, "bbs-app", gitsim.Push{RepoURL: "https://bitbucket.example.com/scm/prj/app", Branch: "main"}},
+	{whv1alpha1.SecretKeyGogs, "gogs-app", gitsim.Push{RepoURL: "https://gogs.example.com/e2e-org/app", Branch: "main"}},
+	{whv1alpha1.SecretKeyGitea, "gitea-app", gitsim.Push{RepoURL: "https://gitea.example.com/e2e-org/app", Branch: "main"}},
 }
 
 const burstRepos = 10
@@ -136,7 +137,7 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		Eventually(func(g Gomega) {
 			wr = getWR(nsPush, "hooks")
 			g.Expect(wr.Status.SecretName).NotTo(BeEmpty())
-			receiverSecretValue(g, wr, devenv.Gitea)
+			receiverSecretValue(g, wr, whv1alpha1.SecretKeyGitea)
 		}).WithTimeout(60 * time.Second).Should(Succeed())
 
 		By("starting `webhook-operator receiver` as a process with the receiver ServiceAccount's token")
@@ -152,9 +153,9 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 
 	It("copies referenced secrets and generates the others into the receiver Secret", func() {
 		Eventually(func(g Gomega) {
-			g.Expect(receiverSecretValue(g, wr, devenv.GitHub)).To(BeEquivalentTo("gh-secret-1"))
-			g.Expect(receiverSecretValue(g, wr, devenv.BitbucketServer)).To(BeEquivalentTo("bbs-secret-1"))
-			g.Expect(len(receiverSecretValue(g, wr, devenv.Gitea))).To(BeNumerically(">=", 16))
+			g.Expect(receiverSecretValue(g, wr, whv1alpha1.SecretKeyGitHub)).To(BeEquivalentTo("gh-secret-1"))
+			g.Expect(receiverSecretValue(g, wr, whv1alpha1.SecretKeyBitbucketServer)).To(BeEquivalentTo("bbs-secret-1"))
+			g.Expect(len(receiverSecretValue(g, wr, whv1alpha1.SecretKeyGitea))).To(BeNumerically(">=", 16))
 		}).WithTimeout(30 * time.Second).Should(Succeed())
 	})
 
@@ -164,7 +165,7 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 			before := webhookCommits(nsPush)
 			otherBefore := webhookCommits(nsOther)
 			p := tc.push
-			p.Provider, p.Commit = tc.provider, devenv.RandomSHA()
+			p.Provider, p.Commit = tc.provider, gitsim.RandomSHA()
 			secret := receiverSecretValue(Default, wr, tc.provider)
 
 			r := send(receiver.Endpoints.WebhookURL(), p, secret)
@@ -192,14 +193,10 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 	})
 
 	It("answers a GitHub ping with 200", func() {
-		body := []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`)
-		req, err := http.NewRequest(http.MethodPost, receiver.Endpoints.WebhookURL(), bytesReader(body))
-		Expect(err).NotTo(HaveOccurred())
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-GitHub-Event", "ping")
-		req.Header.Set("X-GitHub-Delivery", "ping-1")
-		req.Header.Set("X-Hub-Signature-256", "sha256="+devenv.HexHMAC(receiverSecretValue(Default, wr, devenv.GitHub), body))
-		resp, err := httpClient.Do(req)
+		ping := gitsim.Delivery{Provider: whv1alpha1.SecretKeyGitHub, Event: "ping",
+			Payload: []byte(`{"zen":"Keep it logically awesome.","hook_id":1}`),
+			Secret:  receiverSecretValue(Default, wr, whv1alpha1.SecretKeyGitHub)}
+		resp, err := httpClient.Do(ping.Request(receiver.Endpoints.WebhookURL()))
 		Expect(err).NotTo(HaveOccurred())
 		_ = resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
@@ -207,11 +204,11 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 
 	It("accepts form-encoded pushes from GitHub, Gogs and Gitea, signed the way each signs them", func() {
 		for _, tc := range providerCases {
-			if tc.provider != devenv.GitHub && tc.provider != devenv.Gogs && tc.provider != devenv.Gitea {
+			if tc.provider != whv1alpha1.SecretKeyGitHub && tc.provider != whv1alpha1.SecretKeyGogs && tc.provider != whv1alpha1.SecretKeyGitea {
 				continue
 			}
 			p := tc.push
-			p.Provider, p.Commit = tc.provider, devenv.RandomSHA()
+			p.Provider, p.Commit = tc.provider, gitsim.RandomSHA()
 			secret := receiverSecretValue(Default, wr, tc.provider)
 
 			r := sendForm(receiver.Endpoints.WebhookURL(), p, []byte("not-the-secret"))
@@ -230,7 +227,7 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		before := webhookCommits(nsPush)
 		for _, tc := range providerCases {
 			p := tc.push
-			p.Provider, p.Commit = tc.provider, devenv.RandomSHA()
+			p.Provider, p.Commit = tc.provider, gitsim.RandomSHA()
 			r := send(receiver.Endpoints.WebhookURL(), p, nil)
 			Expect(r.Code).To(Equal(http.StatusUnauthorized), "%s unsigned: %s", tc.provider, r.Body)
 			r = send(receiver.Endpoints.WebhookURL(), p, []byte("not-the-secret"))
@@ -238,8 +235,8 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		}
 		// A signed push queued after the refused ones is written; by then a
 		// refused one would have been written too.
-		p := devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/e2e-org/app-suffix", Branch: "main", Commit: devenv.RandomSHA()}
-		r := send(receiver.Endpoints.WebhookURL(), p, receiverSecretValue(Default, wr, devenv.GitHub))
+		p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/e2e-org/app-suffix", Branch: "main", Commit: gitsim.RandomSHA()}
+		r := send(receiver.Endpoints.WebhookURL(), p, receiverSecretValue(Default, wr, whv1alpha1.SecretKeyGitHub))
 		Expect(r.Code).To(Or(Equal(http.StatusOK), Equal(http.StatusAccepted)), r.Body)
 		Eventually(func(g Gomega) {
 			g.Expect(getGitRepo(g, nsPush, "gh-app-suffix").Status.WebhookCommit).To(Equal(p.Commit))
@@ -252,18 +249,18 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 
 	It("takes a rotated provider secret without a restart: the old signature fails, the new one passes", func() {
 		pid := receiver.Pid()
-		oldSecret := receiverSecretValue(Default, wr, devenv.GitHub)
-		newSecret := []byte("gh-secret-2-" + devenv.RandomToken())
+		oldSecret := receiverSecretValue(Default, wr, whv1alpha1.SecretKeyGitHub)
+		newSecret := []byte("gh-secret-2-" + gitsim.RandomToken())
 		By("editing the Secret the WebhookReceiver references")
 		sec := &corev1.Secret{}
 		Expect(k8s.Get(context.Background(), key(nsPush, "git-secrets"), sec)).To(Succeed())
 		sec.Data["github-token"] = newSecret
 		Expect(k8s.Update(context.Background(), sec)).To(Succeed())
 
-		push := func() devenv.Push {
-			return devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/e2e-org/app", Branch: "main", Commit: devenv.RandomSHA()}
+		push := func() gitsim.Push {
+			return gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/e2e-org/app", Branch: "main", Commit: gitsim.RandomSHA()}
 		}
-		var last devenv.Push
+		var last gitsim.Push
 		Eventually(func(g Gomega) {
 			last = push()
 			r := send(receiver.Endpoints.WebhookURL(), last, newSecret)
@@ -275,14 +272,14 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 
 		r := send(receiver.Endpoints.WebhookURL(), push(), oldSecret)
 		Expect(r.Code).To(Equal(http.StatusUnauthorized), r.Body)
-		Expect(receiverSecretValue(Default, wr, devenv.GitHub)).To(Equal(newSecret))
+		Expect(receiverSecretValue(Default, wr, whv1alpha1.SecretKeyGitHub)).To(Equal(newSecret))
 		exited, _ := receiver.Exited()
 		Expect(exited).To(BeFalse())
 		Expect(receiver.Pid()).To(Equal(pid))
 	})
 
 	It("loses no accepted trigger when the receiver is stopped and restarted", func(ctx SpecContext) {
-		secret := receiverSecretValue(Default, wr, devenv.GitHub)
+		secret := receiverSecretValue(Default, wr, whv1alpha1.SecretKeyGitHub)
 		By("restarting the receiver with a short ack deadline, so pushes are acknowledged before they are written")
 		Expect(receiver.Stop(30 * time.Second)).To(Succeed())
 		opts := rcvOpts
@@ -297,10 +294,10 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		codes := make([]int, burstRepos)
 		var wg sync.WaitGroup
 		for i := range burstRepos {
-			commits[i] = devenv.RandomSHA()
+			commits[i] = gitsim.RandomSHA()
 			wg.Go(func() {
 				defer GinkgoRecover()
-				p := devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/e2e-org/" + burstName(i), Branch: "main", Commit: commits[i]}
+				p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/e2e-org/" + burstName(i), Branch: "main", Commit: commits[i]}
 				codes[i] = send(receiver.Endpoints.WebhookURL(), p, secret).Code
 			})
 		}
@@ -324,7 +321,7 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		receiver, err = bin.StartReceiver(ctx, "receiver-hooks", rcvOpts)
 		Expect(err).NotTo(HaveOccurred())
 		track(receiver.Process)
-		p := devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/e2e-org/" + burstName(0), Branch: "main", Commit: devenv.RandomSHA()}
+		p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/e2e-org/" + burstName(0), Branch: "main", Commit: gitsim.RandomSHA()}
 		r := send(receiver.Endpoints.WebhookURL(), p, secret)
 		Expect(r.Code).To(Or(Equal(http.StatusOK), Equal(http.StatusAccepted)), r.Body)
 		Eventually(func(g Gomega) {
@@ -332,7 +329,7 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		}).WithTimeout(30 * time.Second).Should(Succeed())
 
 		By("SIGKILL right after a push was answered as written; the restarted receiver keeps serving")
-		p = devenv.Push{Provider: devenv.GitHub, RepoURL: "https://github.com/e2e-org/" + burstName(1), Branch: "main", Commit: devenv.RandomSHA()}
+		p = gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: "https://github.com/e2e-org/" + burstName(1), Branch: "main", Commit: gitsim.RandomSHA()}
 		r = send(receiver.Endpoints.WebhookURL(), p, secret)
 		Expect(r.Code).To(Equal(http.StatusOK), r.Body)
 		receiver.Kill()
@@ -340,7 +337,7 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 		Expect(err).NotTo(HaveOccurred())
 		track(receiver.Process)
 		Expect(getGitRepo(Default, nsPush, burstName(1)).Status.WebhookCommit).To(Equal(p.Commit))
-		p.Commit = devenv.RandomSHA()
+		p.Commit = gitsim.RandomSHA()
 		r = send(receiver.Endpoints.WebhookURL(), p, secret)
 		Expect(r.Code).To(Or(Equal(http.StatusOK), Equal(http.StatusAccepted)), r.Body)
 		Eventually(func(g Gomega) {

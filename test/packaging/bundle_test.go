@@ -147,7 +147,7 @@ func TestBundleCSV(t *testing.T) {
 	for _, d := range owned.SpecDescriptors {
 		specPaths[d.Path] = true
 	}
-	for _, p := range []string{"host", "path", "ingress", "gateway", "tls", "secretName", "providers", "allowUnauthenticated", "targets", "pollingInterval", "batching", "receiver"} {
+	for _, p := range []string{"host", "path", "ingress", "gateway", "tls", "secretName", "providers", "targets", "pollingInterval", "batching", "receiver"} {
 		if !specPaths[p] {
 			t.Errorf("no spec descriptor for spec.%s", p)
 		}

@@ -38,6 +38,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
@@ -55,6 +56,7 @@ var (
 )
 
 func TestRBAC(t *testing.T) {
+	testenv.SkipIfShort(t)
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "RBAC audit")
 }
@@ -90,7 +92,7 @@ var _ = AfterSuite(func() {
 // installerRBAC renders config/default with the pinned kustomize and keeps
 // the Namespace, ServiceAccounts and RBAC objects.
 func installerRBAC() []*unstructured.Unstructured {
-	root, err := testenv.RepoRoot()
+	root, err := devenv.RepoRoot()
 	Expect(err).NotTo(HaveOccurred())
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(filepath.Join(root, "bin", "kustomize"), "build", filepath.Join(root, "config", "default"))

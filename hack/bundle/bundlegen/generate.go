@@ -196,17 +196,21 @@ func decodeAll(stream []byte) ([]*unstructured.Unstructured, error) {
 	}
 }
 
-// assemble sorts the rendered objects into bundle files, keyed by their path
-// relative to the output directory.
-func assemble(o Options, objs []*unstructured.Unstructured) (map[string][]byte, error) {
-	var (
-		csv         *operatorsv1alpha1.ClusterServiceVersion
-		crds        []*unstructured.Unstructured
-		deployments []appsv1.Deployment
-		samples     []*unstructured.Unstructured
-		scorecard   *unstructured.Unstructured
-		rest        []*unstructured.Unstructured
-	)
+// bundleParts are the rendered objects sorted by the role they play in the
+// bundle.
+type bundleParts struct {
+	csv         *operatorsv1alpha1.ClusterServiceVersion
+	crds        []*unstructured.Unstructured
+	deployments []appsv1.Deployment
+	samples     []*unstructured.Unstructured
+	scorecard   *unstructured.Unstructured
+	rest        []*unstructured.Unstructured
+}
+
+// sortObjects sorts the rendered objects into bundleParts. Objects of a kind
+// one of the CRDs defines are samples.
+func sortObjects(objs []*unstructured.Unstructured) (bundleParts, error) {
+	var p bundleParts
 	ownedKinds := map[string]bool{} // group/kind of every CRD in the stream
 	for _, u := range objs {
 		if u.GetKind() == "CustomResourceDefinition" {
@@ -219,52 +223,61 @@ func assemble(o Options, objs []*unstructured.Unstructured) (map[string][]byte, 
 		gvk := u.GroupVersionKind()
 		switch {
 		case gvk.Kind == "ClusterServiceVersion":
-			csv = &operatorsv1alpha1.ClusterServiceVersion{}
-			if err := fromUnstructured(u, csv); err != nil {
-				return nil, err
+			p.csv = &operatorsv1alpha1.ClusterServiceVersion{}
+			if err := fromUnstructured(u, p.csv); err != nil {
+				return p, err
 			}
 		case gvk.Kind == "CustomResourceDefinition":
-			crds = append(crds, u)
+			p.crds = append(p.crds, u)
 		case gvk.Group == "scorecard.operatorframework.io" && gvk.Kind == "Configuration":
-			scorecard = u
+			p.scorecard = u
 		case ownedKinds[gvk.Group+"/"+gvk.Kind]:
-			samples = append(samples, u)
+			p.samples = append(p.samples, u)
 		case gvk.Group == "apps" && gvk.Kind == "Deployment":
 			var d appsv1.Deployment
 			if err := fromUnstructured(u, &d); err != nil {
-				return nil, err
+				return p, err
 			}
-			deployments = append(deployments, d)
+			p.deployments = append(p.deployments, d)
 		case gvk.Group == "" && gvk.Kind == "Namespace":
 			// OLM installs into the namespace the user picks.
 		default:
-			rest = append(rest, u)
+			p.rest = append(p.rest, u)
 		}
 	}
 	switch {
-	case csv == nil:
-		return nil, errors.New("no ClusterServiceVersion base in config/manifests")
-	case len(deployments) == 0:
-		return nil, errors.New("no Deployment in config/manifests")
-	case scorecard == nil:
-		return nil, errors.New("no scorecard Configuration in config/manifests")
+	case p.csv == nil:
+		return p, errors.New("no ClusterServiceVersion base in config/manifests")
+	case len(p.deployments) == 0:
+		return p, errors.New("no Deployment in config/manifests")
+	case p.scorecard == nil:
+		return p, errors.New("no scorecard Configuration in config/manifests")
 	}
+	return p, nil
+}
 
-	strategy, extra, err := installStrategy(deployments, rest)
+// assemble sorts the rendered objects into bundle files, keyed by their path
+// relative to the output directory.
+func assemble(o Options, objs []*unstructured.Unstructured) (map[string][]byte, error) {
+	p, err := sortObjects(objs)
 	if err != nil {
 		return nil, err
 	}
-	if err := fillCSV(o, csv, crds, samples, strategy); err != nil {
+	strategy, extra, err := installStrategy(p.deployments, p.rest)
+	if err != nil {
+		return nil, err
+	}
+	if err := fillCSV(o, p.csv, p.crds, p.samples, strategy); err != nil {
 		return nil, err
 	}
 
 	files := map[string][]byte{}
-	csvYAML, err := marshalCSV(csv)
+	csvYAML, err := marshalCSV(p.csv)
 	if err != nil {
 		return nil, err
 	}
 	files["manifests/"+o.Package+".clusterserviceversion.yaml"] = csvYAML
-	for _, crd := range crds {
+	for _, crd := range p.crds {
 		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
 		plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
 		b, err := marshal(crd.Object)
@@ -273,7 +286,21 @@ func assemble(o Options, objs []*unstructured.Unstructured) (map[string][]byte, 
 		}
 		files["manifests/"+group+"_"+plural+".yaml"] = b
 	}
-	for _, u := range extra {
+	if err := addManifests(files, extra); err != nil {
+		return nil, err
+	}
+	sc, err := marshal(p.scorecard.Object)
+	if err != nil {
+		return nil, err
+	}
+	files["tests/scorecard/config.yaml"] = sc
+	files["metadata/annotations.yaml"] = annotationsYAML(o)
+	return files, nil
+}
+
+// addManifests adds each object as manifests/<name>_<group>_<version>_<kind>.yaml.
+func addManifests(files map[string][]byte, objs []*unstructured.Unstructured) error {
+	for _, u := range objs {
 		// OLM creates bundle objects in the install namespace.
 		u.SetNamespace("")
 		gvk := u.GroupVersionKind()
@@ -284,22 +311,28 @@ func assemble(o Options, objs []*unstructured.Unstructured) (map[string][]byte, 
 		parts = append(parts, gvk.Version, strings.ToLower(gvk.Kind))
 		name := "manifests/" + strings.Join(parts, "_") + ".yaml"
 		if _, dup := files[name]; dup {
-			return nil, fmt.Errorf("two bundle objects map to %s", name)
+			return fmt.Errorf("two bundle objects map to %s", name)
 		}
 		b, err := marshal(u.Object)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		files[name] = b
 	}
-	sc, err := marshal(scorecard.Object)
-	if err != nil {
-		return nil, err
-	}
-	files["tests/scorecard/config.yaml"] = sc
-	files["metadata/annotations.yaml"] = annotationsYAML(o)
-	return files, nil
+	return nil
 }
+
+// rbacObjects are the RBAC objects of config, by name.
+type rbacObjects struct {
+	roles               map[string]*rbacv1.Role
+	clusterRoles        map[string]*rbacv1.ClusterRole
+	roleBindings        []rbacv1.RoleBinding
+	clusterRoleBindings []rbacv1.ClusterRoleBinding
+}
+
+// usedRBAC names the RBAC objects folded into the CSV's permissions, as
+// Kind/name.
+type usedRBAC map[string]bool
 
 // installStrategy turns the Deployments into the CSV's install strategy and
 // the RBAC bound to their ServiceAccounts into permissions/clusterPermissions.
@@ -322,51 +355,73 @@ func installStrategy(deployments []appsv1.Deployment, objs []*unstructured.Unstr
 			Spec:  d.Spec,
 		})
 	}
+	rbac, rest, err := collectRBAC(objs, operatorSAs)
+	if err != nil {
+		return s, nil, err
+	}
+	perms, clusterPerms, used, err := bindPermissions(rbac, operatorSAs)
+	if err != nil {
+		return s, nil, err
+	}
+	s.Permissions = permissionList(perms)
+	s.ClusterPermissions = permissionList(clusterPerms)
 
-	roles := map[string]*rbacv1.Role{}
-	clusterRoles := map[string]*rbacv1.ClusterRole{}
-	usedRoles, usedClusterRoles := map[string]bool{}, map[string]bool{}
-	var roleBindings []rbacv1.RoleBinding
-	var clusterRoleBindings []rbacv1.ClusterRoleBinding
+	// Keep only what OLM does not derive from the CSV.
+	kept := rest[:0]
+	for _, u := range rest {
+		if u.GroupVersionKind().Group == rbacv1.GroupName && used[u.GetKind()+"/"+u.GetName()] {
+			continue
+		}
+		kept = append(kept, u)
+	}
+	return s, kept, nil
+}
+
+// collectRBAC decodes the RBAC objects among objs. It returns every object
+// but the operator's ServiceAccounts, which OLM creates itself.
+func collectRBAC(objs []*unstructured.Unstructured, operatorSAs map[string]bool) (rbacObjects, []*unstructured.Unstructured, error) {
+	r := rbacObjects{roles: map[string]*rbacv1.Role{}, clusterRoles: map[string]*rbacv1.ClusterRole{}}
 	var rest []*unstructured.Unstructured
 	for _, u := range objs {
 		gvk := u.GroupVersionKind()
 		if gvk.Group != rbacv1.GroupName {
 			if gvk.Group == "" && gvk.Kind == "ServiceAccount" && operatorSAs[u.GetName()] {
-				continue // OLM creates the operator's ServiceAccount itself.
+				continue
 			}
 			rest = append(rest, u)
 			continue
 		}
+		var err error
 		switch gvk.Kind {
 		case "Role":
-			r := &rbacv1.Role{}
-			if err := fromUnstructured(u, r); err != nil {
-				return s, nil, err
-			}
-			roles[r.Name] = r
+			role := &rbacv1.Role{}
+			err = fromUnstructured(u, role)
+			r.roles[role.Name] = role
 		case "ClusterRole":
-			r := &rbacv1.ClusterRole{}
-			if err := fromUnstructured(u, r); err != nil {
-				return s, nil, err
-			}
-			clusterRoles[r.Name] = r
+			role := &rbacv1.ClusterRole{}
+			err = fromUnstructured(u, role)
+			r.clusterRoles[role.Name] = role
 		case "RoleBinding":
 			var b rbacv1.RoleBinding
-			if err := fromUnstructured(u, &b); err != nil {
-				return s, nil, err
-			}
-			roleBindings = append(roleBindings, b)
+			err = fromUnstructured(u, &b)
+			r.roleBindings = append(r.roleBindings, b)
 		case "ClusterRoleBinding":
 			var b rbacv1.ClusterRoleBinding
-			if err := fromUnstructured(u, &b); err != nil {
-				return s, nil, err
-			}
-			clusterRoleBindings = append(clusterRoleBindings, b)
+			err = fromUnstructured(u, &b)
+			r.clusterRoleBindings = append(r.clusterRoleBindings, b)
+		}
+		if err != nil {
+			return r, nil, err
 		}
 		rest = append(rest, u)
 	}
+	return r, rest, nil
+}
 
+// bindPermissions collects, per operator ServiceAccount, the rules of the
+// roles bound to it: ClusterRoleBindings give cluster permissions,
+// RoleBindings namespaced ones. used names the objects folded in.
+func bindPermissions(r rbacObjects, operatorSAs map[string]bool) (perms, clusterPerms map[string][]rbacv1.PolicyRule, used usedRBAC, err error) {
 	boundSA := func(subjects []rbacv1.Subject) (string, bool) {
 		for _, sub := range subjects {
 			if sub.Kind == rbacv1.ServiceAccountKind && operatorSAs[sub.Name] {
@@ -375,23 +430,21 @@ func installStrategy(deployments []appsv1.Deployment, objs []*unstructured.Unstr
 		}
 		return "", false
 	}
-	perms := map[string][]rbacv1.PolicyRule{}
-	clusterPerms := map[string][]rbacv1.PolicyRule{}
-	usedBindings := map[string]bool{}
-	for _, b := range clusterRoleBindings {
+	perms, clusterPerms, used = map[string][]rbacv1.PolicyRule{}, map[string][]rbacv1.PolicyRule{}, usedRBAC{}
+	for _, b := range r.clusterRoleBindings {
 		sa, ok := boundSA(b.Subjects)
 		if !ok {
 			continue
 		}
-		r, ok := clusterRoles[b.RoleRef.Name]
+		role, ok := r.clusterRoles[b.RoleRef.Name]
 		if !ok {
-			return s, nil, fmt.Errorf("ClusterRoleBinding %s refers to ClusterRole %s, not in config", b.Name, b.RoleRef.Name)
+			return nil, nil, nil, fmt.Errorf("ClusterRoleBinding %s refers to ClusterRole %s, not in config", b.Name, b.RoleRef.Name)
 		}
-		clusterPerms[sa] = append(clusterPerms[sa], r.Rules...)
-		usedClusterRoles[r.Name] = true
-		usedBindings["ClusterRoleBinding/"+b.Name] = true
+		clusterPerms[sa] = append(clusterPerms[sa], role.Rules...)
+		used["ClusterRole/"+role.Name] = true
+		used["ClusterRoleBinding/"+b.Name] = true
 	}
-	for _, b := range roleBindings {
+	for _, b := range r.roleBindings {
 		sa, ok := boundSA(b.Subjects)
 		if !ok {
 			continue
@@ -399,48 +452,24 @@ func installStrategy(deployments []appsv1.Deployment, objs []*unstructured.Unstr
 		var rules []rbacv1.PolicyRule
 		switch b.RoleRef.Kind {
 		case "Role":
-			r, ok := roles[b.RoleRef.Name]
+			role, ok := r.roles[b.RoleRef.Name]
 			if !ok {
-				return s, nil, fmt.Errorf("RoleBinding %s refers to Role %s, not in config", b.Name, b.RoleRef.Name)
+				return nil, nil, nil, fmt.Errorf("RoleBinding %s refers to Role %s, not in config", b.Name, b.RoleRef.Name)
 			}
-			rules = r.Rules
-			usedRoles[r.Name] = true
+			rules = role.Rules
+			used["Role/"+role.Name] = true
 		case "ClusterRole":
-			r, ok := clusterRoles[b.RoleRef.Name]
+			role, ok := r.clusterRoles[b.RoleRef.Name]
 			if !ok {
-				return s, nil, fmt.Errorf("RoleBinding %s refers to ClusterRole %s, not in config", b.Name, b.RoleRef.Name)
+				return nil, nil, nil, fmt.Errorf("RoleBinding %s refers to ClusterRole %s, not in config", b.Name, b.RoleRef.Name)
 			}
-			rules = r.Rules
-			usedClusterRoles[r.Name] = true
+			rules = role.Rules
+			used["ClusterRole/"+role.Name] = true
 		}
 		perms[sa] = append(perms[sa], rules...)
-		usedBindings["RoleBinding/"+b.Name] = true
+		used["RoleBinding/"+b.Name] = true
 	}
-	s.Permissions = permissionList(perms)
-	s.ClusterPermissions = permissionList(clusterPerms)
-
-	// Keep only what OLM does not derive from the CSV.
-	kept := rest[:0]
-	for _, u := range rest {
-		if u.GroupVersionKind().Group == rbacv1.GroupName {
-			switch u.GetKind() {
-			case "Role":
-				if usedRoles[u.GetName()] {
-					continue
-				}
-			case "ClusterRole":
-				if usedClusterRoles[u.GetName()] {
-					continue
-				}
-			case "RoleBinding", "ClusterRoleBinding":
-				if usedBindings[u.GetKind()+"/"+u.GetName()] {
-					continue
-				}
-			}
-		}
-		kept = append(kept, u)
-	}
-	return s, kept, nil
+	return perms, clusterPerms, used, nil
 }
 
 func permissionList(m map[string][]rbacv1.PolicyRule) []operatorsv1alpha1.StrategyDeploymentPermissions {

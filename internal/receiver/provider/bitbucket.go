@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -28,7 +29,7 @@ import (
 type BitbucketCloud struct{}
 
 // Key implements Provider.
-func (BitbucketCloud) Key() string { return "bitbucket" }
+func (BitbucketCloud) Key() string { return v1alpha1.SecretKeyBitbucket }
 
 // Detect implements Provider. Cloud always sends X-Hook-UUID; Server sends
 // X-Request-Id instead, so repo:push without X-Request-Id is Cloud too.

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -29,7 +30,7 @@ import (
 type BitbucketServer struct{}
 
 // Key implements Provider.
-func (BitbucketServer) Key() string { return "bitbucket-server" }
+func (BitbucketServer) Key() string { return v1alpha1.SecretKeyBitbucketServer }
 
 // Detect implements Provider (checked after Bitbucket Cloud).
 func (BitbucketServer) Detect(h http.Header) bool { return h.Get("X-Event-Key") != "" }

@@ -19,6 +19,7 @@ package provider
 import (
 	"net/http"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -28,7 +29,7 @@ import (
 type Gitea struct{}
 
 // Key implements Provider.
-func (Gitea) Key() string { return "gitea" }
+func (Gitea) Key() string { return v1alpha1.SecretKeyGitea }
 
 // Detect implements Provider.
 func (Gitea) Detect(h http.Header) bool {

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -29,7 +30,7 @@ import (
 type GitHub struct{}
 
 // Key implements Provider.
-func (GitHub) Key() string { return "github" }
+func (GitHub) Key() string { return v1alpha1.SecretKeyGitHub }
 
 // Detect implements Provider.
 func (GitHub) Detect(h http.Header) bool { return h.Get("X-GitHub-Event") != "" }

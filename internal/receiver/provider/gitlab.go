@@ -19,6 +19,7 @@ package provider
 import (
 	"net/http"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -27,7 +28,7 @@ import (
 type GitLab struct{}
 
 // Key implements Provider.
-func (GitLab) Key() string { return "gitlab" }
+func (GitLab) Key() string { return v1alpha1.SecretKeyGitLab }
 
 // Detect implements Provider.
 func (GitLab) Detect(h http.Header) bool { return h.Get("X-Gitlab-Event") != "" }

@@ -19,6 +19,7 @@ package provider
 import (
 	"net/http"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -27,7 +28,7 @@ import (
 type Gogs struct{}
 
 // Key implements Provider.
-func (Gogs) Key() string { return "gogs" }
+func (Gogs) Key() string { return v1alpha1.SecretKeyGogs }
 
 // Detect implements Provider.
 func (Gogs) Detect(h http.Header) bool { return h.Get("X-Gogs-Event") != "" }

@@ -67,14 +67,6 @@ func verifyToken(token string, secret []byte) error {
 	return nil
 }
 
-// SignHex is the hex HMAC-SHA256 of msg with secret, the way the providers
-// sign (used by tests and the dev mode's curl line).
-func SignHex(secret, msg []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(msg)
-	return hex.EncodeToString(mac.Sum(nil))
-}
-
 // isZeroSHA reports an all-zero object id (a deleted or created ref's
 // missing side), for SHA-1 and SHA-256 repositories alike.
 func isZeroSHA(s string) bool {
@@ -138,13 +130,4 @@ func validate(evs []push.Event) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -62,8 +62,9 @@ var (
 
 // Provider is one Git hosting provider's webhook dialect.
 type Provider interface {
-	// Key is the provider's key in the receiver Secret and in
-	// spec.providers (github, gitlab, bitbucket, bitbucket-server, gogs, gitea).
+	// Key is the provider's key in the receiver Secret, one of
+	// v1alpha1.SecretKeys(); it names the provider in metrics, logs and
+	// answers too.
 	Key() string
 	// Detect reports whether the request headers are this provider's.
 	Detect(h http.Header) bool

@@ -21,8 +21,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 // fuzzSecret signs the seeds; a fuzzed signature must never verify unless
@@ -35,7 +35,7 @@ var fuzzSecret = []byte("fuzz-secret")
 func fuzzProvider(f *testing.F, p provider.Provider, seeds map[string]string) {
 	for fx, event := range seeds {
 		payload := fixture(f, fx)
-		h, _ := providertest.Delivery{Provider: p.Key(), Event: event, Payload: payload, Secret: fuzzSecret}.Build()
+		h, _ := gitsim.Delivery{Provider: p.Key(), Event: event, Payload: payload, Secret: fuzzSecret}.Build()
 		f.Add(event, payload, signatureOf(h))
 	}
 	f.Fuzz(func(t *testing.T, event string, payload []byte, sig string) {
@@ -54,7 +54,7 @@ func fuzzProvider(f *testing.F, p provider.Provider, seeds map[string]string) {
 			t.Fatalf("%v with events", kind)
 		}
 		// A fuzzed signature verifies only if it is the real one.
-		h, _ := providertest.Delivery{Provider: p.Key(), Event: event, Payload: payload, Secret: fuzzSecret}.Build()
+		h, _ := gitsim.Delivery{Provider: p.Key(), Event: event, Payload: payload, Secret: fuzzSecret}.Build()
 		want := signatureOf(h)
 		setSignature(h, sig)
 		if err := p.Verify(h, payload, payload, fuzzSecret); err == nil && !strings.EqualFold(sig, want) {

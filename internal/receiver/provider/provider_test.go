@@ -18,14 +18,15 @@ package provider_test
 
 import (
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
-	"github.com/webhook-operator/webhook-operator/internal/receiver/provider/providertest"
 )
 
 func fixture(t testing.TB, name string) []byte {
@@ -38,43 +39,53 @@ func fixture(t testing.TB, name string) []byte {
 }
 
 func TestDetect(t *testing.T) {
-	payload := []byte(`{}`)
-	for name, want := range map[string]string{
-		"github": "github", "gitlab": "gitlab", "bitbucket": "bitbucket",
-		"bitbucket-server": "bitbucket-server", "gogs": "gogs", "gitea": "gitea",
-	} {
+	push := func(key, event string, secret []byte) gitsim.Delivery {
+		return gitsim.Delivery{Provider: key, Event: event, Payload: []byte(`{}`), Secret: secret}
+	}
+	signed := []byte("s")
+	cases := map[string]struct {
+		delivery gitsim.Delivery
+		// edit changes the headers before detection (may be nil).
+		edit func(http.Header)
+		// want is the detected provider's key, "" for none.
+		want string
+		// wantID is the delivery id read back, "" to not check it.
+		wantID string
+	}{
+		"github":           {delivery: push("github", "push", signed), want: "github", wantID: gitsim.DeliveryID},
+		"gitlab":           {delivery: push("gitlab", "push", signed), want: "gitlab", wantID: gitsim.DeliveryID},
+		"bitbucket":        {delivery: push("bitbucket", "push", signed), want: "bitbucket", wantID: gitsim.DeliveryID},
+		"bitbucket-server": {delivery: push("bitbucket-server", "push", signed), want: "bitbucket-server", wantID: gitsim.DeliveryID},
+		"gogs":             {delivery: push("gogs", "push", signed), want: "gogs", wantID: gitsim.DeliveryID},
+		"gitea":            {delivery: push("gitea", "push", signed), want: "gitea", wantID: gitsim.DeliveryID},
+		"bitbucket cloud without hook uuid": {delivery: push("bitbucket", "repo:push", nil),
+			edit: func(h http.Header) { h.Del("X-Hook-UUID") }, want: "bitbucket"},
+		"forgejo only": {delivery: push("github", "push", nil),
+			edit: func(h http.Header) { h.Set("X-Forgejo-Event", "push") }, want: "gitea"},
+		"none": {delivery: push("github", "push", nil),
+			edit: func(h http.Header) { h.Del("X-GitHub-Event") }},
+	}
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			h, _ := providertest.Delivery{Provider: name, Event: "push", Payload: payload, Secret: []byte("s")}.Build()
-			p := provider.Detect(provider.All(), h)
-			if p == nil || p.Key() != want {
-				t.Fatalf("Detect = %v, want %s", p, want)
+			h, _ := tc.delivery.Build()
+			if tc.edit != nil {
+				tc.edit(h)
 			}
-			if got := p.Delivery(h); got != providertest.DeliveryID {
-				t.Errorf("Delivery = %q", got)
+			p := provider.Detect(provider.All(), h)
+			if tc.want == "" {
+				if p != nil {
+					t.Fatalf("Detect = %s, want none", p.Key())
+				}
+				return
+			}
+			if p == nil || p.Key() != tc.want {
+				t.Fatalf("Detect = %v, want %s", p, tc.want)
+			}
+			if got := p.Delivery(h); tc.wantID != "" && got != tc.wantID {
+				t.Errorf("Delivery = %q, want %q", got, tc.wantID)
 			}
 		})
 	}
-	t.Run("bitbucket cloud without hook uuid", func(t *testing.T) {
-		h, _ := providertest.Delivery{Provider: "bitbucket", Event: "repo:push", Payload: payload}.Build()
-		h.Del("X-Hook-UUID")
-		if p := provider.Detect(provider.All(), h); p == nil || p.Key() != "bitbucket" {
-			t.Fatalf("Detect = %v", p)
-		}
-	})
-	t.Run("forgejo only", func(t *testing.T) {
-		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
-		h.Set("X-Forgejo-Event", "push")
-		if p := provider.Detect(provider.All(), h); p == nil || p.Key() != "gitea" {
-			t.Fatalf("Detect = %v", p)
-		}
-	})
-	t.Run("none", func(t *testing.T) {
-		h, _ := providertest.Delivery{Provider: "github", Event: "push", Payload: payload}.Build()
-		h.Del("X-GitHub-Event")
-		if p := provider.Detect(provider.All(), h); p != nil {
-			t.Fatalf("Detect = %v, want nil", p.Key())
-		}
-	})
 }
 
 func TestVerify(t *testing.T) {
@@ -120,7 +131,7 @@ func TestVerify(t *testing.T) {
 					signWith = nil
 				}
 			}
-			h, body := providertest.Delivery{Provider: c.provider, Event: "push", Payload: payload, Secret: signWith, Form: c.form}.Build()
+			h, body := gitsim.Delivery{Provider: c.provider, Event: "push", Payload: payload, Secret: signWith, Form: c.form}.Build()
 			if c.mutate != nil {
 				body = c.mutate(h, body)
 			}

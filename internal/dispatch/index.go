@@ -21,29 +21,10 @@ import (
 	"fmt"
 
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
-	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webhook-operator/webhook-operator/internal/gitrepo"
 )
-
-// CacheByObject is the receiver cache's configuration for what the
-// dispatcher reads: GitRepos through gitrepo.Transform (in namespace only,
-// or every namespace when allNamespaces), and, with namespaceLabels,
-// Namespaces (labels only) for targets.namespaceSelector. Merge it into
-// cache.Options.ByObject.
-func CacheByObject(namespace string, allNamespaces, namespaceLabels bool) map[client.Object]cache.ByObject {
-	gr := cache.ByObject{Transform: gitrepo.Transform}
-	if !allNamespaces {
-		gr.Namespaces = map[string]cache.Config{namespace: {}}
-	}
-	out := map[client.Object]cache.ByObject{&fleet.GitRepo{}: gr}
-	if namespaceLabels {
-		out[&corev1.Namespace{}] = cache.ByObject{Transform: gitrepo.TransformNamespace}
-	}
-	return out
-}
 
 // SetupIndexes registers the GitRepo repo-URL field index the dispatcher
 // looks pushes up by. Call it before the cache starts.

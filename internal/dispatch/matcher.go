@@ -1,0 +1,260 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-logr/logr"
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/webhook-operator/webhook-operator/internal/gitrepo"
+	"github.com/webhook-operator/webhook-operator/internal/push"
+)
+
+// trigger is one matched GitRepo of one request.
+type trigger struct {
+	key, namespace, name string
+	commit, provider     string
+	// current state from the cache, to skip a write that changes nothing
+	webhookCommit string
+	hasPolling    bool
+}
+
+// matcher matches one request's events to GitRepos: by the repo-URL index,
+// then targets, ref rules and the GitRepo's own spec.webhookSecret.
+type matcher struct {
+	// client reads GitRepos (indexed by gitrepo.IndexRepoURL) and Namespaces
+	// from the cache.
+	client client.Reader
+	// apiReader reads spec.webhookSecret Secrets, which are not cached.
+	apiReader client.Reader
+	scope     gitrepo.Scope
+	// allNamespaces says the cache holds GitRepos of every namespace;
+	// namespaceLabels that it holds Namespaces (see Options).
+	allNamespaces, namespaceLabels bool
+	log                            logr.Logger
+
+	req      *push.Request
+	triggers []*trigger
+	byKey    map[string]*trigger
+	looked   []string // normalised repo URLs looked up
+	reasons  []string
+	nsLabels map[string]map[string]string
+	verified map[secretCheck]string // "" when it verifies, else why not
+	// transient is a lookup error that is not an answer (timeout, 5xx):
+	// the request fails with 503 so the Git host can redeliver, instead of
+	// a 200 "nothing matched" that would lose the trigger.
+	transient error
+}
+
+type secretCheck struct {
+	namespace, name, provider string
+}
+
+const maxReasons = 8
+
+// matchAll matches every event of req; later events of the request win for
+// a GitRepo matched twice.
+func (m *matcher) matchAll(ctx context.Context, req *push.Request) {
+	m.req = req
+	for i := range req.Events {
+		m.match(ctx, &req.Events[i])
+	}
+}
+
+func (m *matcher) why(format string, args ...any) {
+	if len(m.reasons) < maxReasons {
+		m.reasons = append(m.reasons, fmt.Sprintf(format, args...))
+	}
+}
+
+// listsAllNamespaces says whether lookups span namespaces: only for a
+// cross-namespace receiver whose cache can see them.
+func (m *matcher) listsAllNamespaces() bool {
+	return m.scope.CrossNamespace() && m.allNamespaces
+}
+
+func (m *matcher) match(ctx context.Context, ev *push.Event) {
+	if ev.Deleted {
+		m.why("%s deleted: deleted refs never trigger", ev.Ref)
+		return
+	}
+	seen := map[string]bool{}
+	for _, u := range ev.RepoURLs {
+		key, err := gitrepo.NormalizeURL(u)
+		if err != nil || seen[key] {
+			continue
+		}
+		seen[key] = true
+		if !slices.Contains(m.looked, key) {
+			m.looked = append(m.looked, key)
+		}
+		opts := []client.ListOption{client.MatchingFields{gitrepo.IndexRepoURL: key}}
+		if !m.listsAllNamespaces() {
+			opts = append(opts, client.InNamespace(m.scope.Namespace))
+		}
+		var list fleet.GitRepoList
+		if err := m.client.List(ctx, &list, opts...); err != nil {
+			m.transient = fmt.Errorf("listing GitRepos for %s: %w", key, err)
+			continue
+		}
+		for i := range list.Items {
+			m.consider(ctx, &list.Items[i], ev)
+		}
+	}
+}
+
+func (m *matcher) consider(ctx context.Context, gr *fleet.GitRepo, ev *push.Event) {
+	id := gr.Namespace + "/" + gr.Name
+	if !m.scope.AllowsNamespace(gr.Namespace, m.namespaceLabelsOf(ctx, gr.Namespace)) {
+		m.why("%s: namespace not in targets.namespaceSelector", id)
+		return
+	}
+	if !m.scope.Selects(gr) {
+		m.why("%s: labels not in targets.selector", id)
+		return
+	}
+	if ok, why := gitrepo.MatchRef(&gr.Spec, ev); !ok {
+		m.why("%s: %s", id, why)
+		return
+	}
+	if gr.Spec.WebhookSecret != "" {
+		if why := m.verifySecret(ctx, gr, ev.Provider); why != "" {
+			m.why("%s: %s", id, why)
+			return
+		}
+	}
+	t := &trigger{
+		key: id, namespace: gr.Namespace, name: gr.Name,
+		commit: ev.Commit, provider: ev.Provider,
+		webhookCommit: gr.Status.WebhookCommit, hasPolling: gr.Spec.PollingInterval != nil,
+	}
+	if m.byKey == nil {
+		m.byKey = map[string]*trigger{}
+	}
+	if old, ok := m.byKey[id]; ok {
+		*old = *t // a later event of the same request wins
+		return
+	}
+	m.byKey[id] = t
+	m.triggers = append(m.triggers, t)
+}
+
+// namespaceLabelsOf returns a namespace's labels for namespaceSelector, or
+// nil when they cannot be read (then only its name label is assumed).
+func (m *matcher) namespaceLabelsOf(ctx context.Context, ns string) map[string]string {
+	if !m.scope.CrossNamespace() || !m.namespaceLabels {
+		return nil
+	}
+	if l, ok := m.nsLabels[ns]; ok {
+		return l
+	}
+	var n corev1.Namespace
+	var l map[string]string
+	if err := m.client.Get(ctx, types.NamespacedName{Name: ns}, &n); err != nil {
+		m.log.Error(err, "reading namespace labels; matching on its name only", "namespace", ns)
+	} else {
+		l = n.Labels
+		if l == nil {
+			l = map[string]string{}
+		}
+	}
+	if m.nsLabels == nil {
+		m.nsLabels = map[string]map[string]string{}
+	}
+	m.nsLabels[ns] = l
+	return l
+}
+
+// verifySecret checks the request against a GitRepo's own
+// spec.webhookSecret, failing closed: it returns why not, "" when verified.
+// The Secret's key is the provider's (github, gitlab, ...), as in Fleet.
+func (m *matcher) verifySecret(ctx context.Context, gr *fleet.GitRepo, provider string) string {
+	k := secretCheck{namespace: gr.Namespace, name: gr.Spec.WebhookSecret, provider: provider}
+	if why, ok := m.verified[k]; ok {
+		return why
+	}
+	why := ""
+	var s corev1.Secret
+	err := m.apiReader.Get(ctx, types.NamespacedName{Namespace: k.namespace, Name: k.name}, &s)
+	switch {
+	case err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
+		m.transient = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
+		return "spec.webhookSecret not readable right now"
+	case err != nil:
+		m.log.Error(err, "reading spec.webhookSecret", "gitrepo", gr.Namespace+"/"+gr.Name, "secret", k.name)
+		why = fmt.Sprintf("spec.webhookSecret %s not readable (%s)", k.name, apierrors.ReasonForError(err))
+		if apierrors.ReasonForError(err) == metav1.StatusReasonUnknown {
+			why = fmt.Sprintf("spec.webhookSecret %s not readable", k.name)
+		}
+	case len(s.Data[provider]) == 0:
+		why = fmt.Sprintf("spec.webhookSecret %s has no %q key", k.name, provider)
+	case m.req.Verify == nil || !m.req.Verify(s.Data[provider]):
+		why = fmt.Sprintf("request does not verify with spec.webhookSecret %s", k.name)
+	}
+	if m.verified == nil {
+		m.verified = map[secretCheck]string{}
+	}
+	m.verified[k] = why
+	return why
+}
+
+// unmatched says why nothing matched: the repos looked up, the refs pushed,
+// and the first reasons GitRepos were passed over.
+func (m *matcher) unmatched() string {
+	var b strings.Builder
+	b.WriteString("no GitRepo matched")
+	if len(m.looked) > 0 {
+		fmt.Fprintf(&b, " repo %s", strings.Join(m.looked, ", "))
+	}
+	var refs []string
+	for _, ev := range m.req.Events {
+		switch {
+		case ev.Branch != "":
+			refs = append(refs, "branch "+ev.Branch)
+		case ev.Tag != "":
+			refs = append(refs, "tag "+ev.Tag)
+		case ev.Ref != "":
+			refs = append(refs, ev.Ref)
+		}
+	}
+	if len(refs) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(refs, ", "))
+	}
+	if len(m.reasons) > 0 {
+		fmt.Fprintf(&b, ": %s", strings.Join(m.reasons, "; "))
+	} else if len(m.looked) > 0 {
+		fmt.Fprintf(&b, ": no GitRepo in %s has this spec.repo", m.scopeText())
+	}
+	return b.String()
+}
+
+func (m *matcher) scopeText() string {
+	if m.listsAllNamespaces() {
+		return "the targeted namespaces"
+	}
+	return "namespace " + m.scope.Namespace
+}

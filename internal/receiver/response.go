@@ -1,0 +1,151 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package receiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/webhook-operator/webhook-operator/internal/push"
+)
+
+// Response is the JSON body of every answer. It never carries a secret, and
+// GitRepo names only for an authenticated request.
+type Response struct {
+	// Status is one of the Status* constants.
+	Status    string         `json:"status"`
+	Provider  string         `json:"provider,omitempty"`
+	Event     string         `json:"event,omitempty"`
+	Delivery  string         `json:"delivery,omitempty"`
+	Triggered []push.Trigger `json:"triggered,omitempty"`
+	Pending   []push.Trigger `json:"pending,omitempty"`
+	Reason    string         `json:"reason,omitempty"`
+}
+
+// Response statuses.
+const (
+	StatusTriggered      = "triggered"
+	StatusNothingMatched = "nothing matched"
+	StatusIgnored        = "ignored"
+	StatusPong           = "pong"
+	StatusAccepted       = "accepted"
+	StatusError          = "error"
+)
+
+// retryAfter is the Retry-After of a 503, in seconds.
+const retryAfter = "10"
+
+// maxEcho bounds header values (event, delivery id) echoed into responses
+// and logs; any client can set them.
+const maxEcho = 128
+
+// statusWriter remembers the status code, for metrics and so that panic
+// recovery knows whether an answer was already started.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController and MaxBytesReader reach the
+// underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// fail answers with an error; the reason never holds a secret.
+func (d *delivery) fail(code int, reason string) {
+	d.resp.Status, d.resp.Reason = StatusError, reason
+	// Refusals of a known provider are worth seeing when a hook is
+	// misconfigured.
+	if code == http.StatusUnauthorized || code == http.StatusForbidden {
+		d.log.Info("webhook refused", "code", code, "reason", reason)
+	} else {
+		d.log.V(1).Info("webhook refused", "code", code, "reason", reason)
+	}
+	respond(d.w, code, d.resp)
+}
+
+// answer sends resp with status and reason.
+func (d *delivery) answer(code int, status, reason string) {
+	d.resp.Status, d.resp.Reason = status, reason
+	respond(d.w, code, d.resp)
+}
+
+// respondDispatched says what the dispatch did; GitRepo names and why
+// nothing matched only to an authenticated request.
+func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
+	code, resp := http.StatusOK, &d.resp
+	switch {
+	case len(res.Pending) > 0:
+		code, resp.Status = http.StatusAccepted, StatusAccepted
+		resp.Reason = fmt.Sprintf("%d GitRepo write(s) still pending at the ack deadline; they will be written", len(res.Pending))
+	case len(res.Written) > 0:
+		resp.Status = StatusTriggered
+	case req.Authenticated:
+		resp.Status, resp.Reason = StatusNothingMatched, res.Unmatched
+	default:
+		// The reason names candidate GitRepos and their branches: not for
+		// anyone who can reach the URL.
+		resp.Status, resp.Reason = StatusNothingMatched, "no GitRepo matched; details are withheld for an unauthenticated request"
+		d.log.Info("nothing matched", "reason", res.Unmatched)
+	}
+	if req.Authenticated {
+		resp.Triggered, resp.Pending = res.Written, res.Pending
+	} else if n := len(res.Written) + len(res.Pending); n > 0 {
+		resp.Reason = fmt.Sprintf("%d GitRepo(s) triggered; names are withheld for an unauthenticated request", n)
+	}
+	first := req.Events[0]
+	d.log.Info("push dispatched", "code", code, "repo", first.RepoURLs[0], "ref", first.Ref,
+		"authenticated", req.Authenticated, "written", triggerNames(res.Written), "pending", triggerNames(res.Pending),
+		"unmatched", res.Unmatched)
+	respond(d.w, code, *resp)
+}
+
+func triggerNames(ts []push.Trigger) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.String() + "@" + t.Commit
+	}
+	return out
+}
+
+func clip(s string) string {
+	if len(s) > maxEcho {
+		return s[:maxEcho]
+	}
+	return s
+}
+
+func respond(w http.ResponseWriter, code int, resp Response) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(resp)
+}
