@@ -325,8 +325,11 @@ func (p *pendingSet) complete(key string, d dueWrite, o outcome) (followUp, time
 	switch {
 	case p.closed && e.isDirty():
 		return again, 0, p.dirty
-	case p.closed:
+	case p.closed || (p.window == 0 && !e.isDirty()):
+		// No window to wait for: forget the key now rather than on a
+		// second pass through the queue.
 		delete(p.entries, key)
+		p.retire(key, accepted{seq: e.seq, commit: e.commit})
 		return settled, 0, p.dirty
 	case e.isDirty():
 		e.since = now

@@ -178,14 +178,34 @@ func TestPendingLeadingAgainAfterTheWindow(t *testing.T) {
 	p := newPendingSet(10, 0)
 	mustAdd(t, p, trig("a", "c1"))
 	due, _, _ := p.next("a")
+	mustAdd(t, p, trig("a", "c1b")) // during the write
 	if next, wait, _ := p.complete("a", due, outcome{written: true}); next != later || wait != 0 {
-		t.Fatalf("complete = %v, %v; want later, 0", next, wait)
+		t.Fatalf("complete with a push during the write = %v, %v; want later, 0", next, wait)
+	}
+	due, _, _ = p.next("a")
+	if next, _, _ := p.complete("a", due, outcome{written: true}); next != settled || len(p.entries) != 0 {
+		t.Fatalf("complete = %v with %d entries; want settled, the GitRepo forgotten", next, len(p.entries))
 	}
 	if a := mustAdd(t, p, trig("a", "c2")); !slices.Equal(a.fresh, []string{"a"}) || len(a.waits) != 1 {
 		t.Fatalf("push after the window: fresh %v, %d waits; want due at once", a.fresh, len(a.waits))
 	}
 	due, _, _ = p.next("a")
 	p.complete("a", due, outcome{written: true})
+	if _, _, ok := p.next("a"); ok || len(p.entries) != 0 {
+		t.Fatalf("next = %v with %d entries; want the GitRepo forgotten", ok, len(p.entries))
+	}
+}
+
+// With a window, a GitRepo with nothing left to do is forgotten when its
+// window ends.
+func TestPendingForgottenWhenTheWindowEnds(t *testing.T) {
+	p := newPendingSet(10, time.Millisecond)
+	mustAdd(t, p, trig("a", "c1"))
+	due, _, _ := p.next("a")
+	if next, wait, _ := p.complete("a", due, outcome{written: true}); next != later || wait != time.Millisecond {
+		t.Fatalf("complete = %v, %v; want later, 1ms", next, wait)
+	}
+	time.Sleep(time.Millisecond)
 	if _, _, ok := p.next("a"); ok || len(p.entries) != 0 {
 		t.Fatalf("next = %v with %d entries; want the GitRepo forgotten", ok, len(p.entries))
 	}
@@ -200,8 +220,7 @@ func TestPendingOlderRequestNeverOverwritesANewerWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	due, _, _ := p.next("a")
-	p.complete("a", due, outcome{written: true})
-	p.next("a") // the window ends: the entry is forgotten
+	p.complete("a", due, outcome{written: true}) // no window: the entry is forgotten
 	p.end(newer)
 	a, err := p.add([]*trigger{trig("a", "c1")}, 0, older)
 	if err != nil {

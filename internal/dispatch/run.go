@@ -57,36 +57,40 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	return nil
 }
 
-// run takes due GitRepos off the queue and writes each in its own
-// goroutine once the token bucket gives a token: writes run in parallel as
-// far as the bucket allows, bounded by MaxConcurrentWrites. It returns when
-// the queue is shut down and its writes have ended.
+// run writes due GitRepos with up to MaxConcurrentWrites goroutines, each
+// taking a token from the shared bucket before its write: writes run in
+// parallel as far as the bucket allows. A worker waiting for a token holds
+// no key other workers need, so ends of windows are handled meanwhile. It
+// returns when the queue is shut down and its writes have ended.
 func (d *Dispatcher) run(ctx, limited context.Context) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	slots := make(chan struct{}, d.o.MaxConcurrentWrites)
-	for {
-		key, shutdown := d.queue.Get()
-		if shutdown {
-			return
-		}
-		due, wait, ok := d.pending.next(key)
-		if !ok {
-			if wait > 0 {
-				d.queue.AddAfter(key, wait)
-			}
-			d.queue.Done(key)
-			continue
-		}
-		// An error means the flush has begun: write without a token.
-		_ = d.limiter.Wait(limited)
-		slots <- struct{}{}
+	for range d.o.MaxConcurrentWrites {
 		wg.Go(func() {
-			defer func() { <-slots }()
-			defer d.queue.Done(key)
-			d.write(ctx, key, due)
+			for d.processNext(ctx, limited) {
+			}
 		})
 	}
+	wg.Wait()
+}
+
+// processNext handles one due key; false once the queue is shut down.
+func (d *Dispatcher) processNext(ctx, limited context.Context) bool {
+	key, shutdown := d.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer d.queue.Done(key)
+	due, wait, ok := d.pending.next(key)
+	if !ok {
+		if wait > 0 {
+			d.queue.AddAfter(key, wait)
+		}
+		return true
+	}
+	// An error means the flush has begun: write without a token.
+	_ = d.limiter.Wait(limited)
+	d.write(ctx, key, due)
+	return true
 }
 
 // write brings one GitRepo to due and schedules what follows: the end of
