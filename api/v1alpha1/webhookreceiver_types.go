@@ -94,12 +94,15 @@ type WebhookReceiverSpec struct {
 	// +optional
 	Targets Targets `json:"targets,omitempty"`
 
-	// PollingInterval is written to a triggered GitRepo that has none, so Fleet
-	// polls rarely once webhooks arrive.
+	// PollingInterval is written to a triggered GitRepo that has none (and
+	// does not set spec.disablePolling), so Fleet polls rarely once webhooks
+	// arrive. "0s" means leave GitRepo specs alone: GitRepos are still
+	// triggered but their spec is never written, for GitRepos managed from
+	// Git where any change would be drift. Otherwise between 15s and 168h.
 	// +optional
 	// +kubebuilder:default="1h"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('15s') && duration(self) <= duration('168h')",message="pollingInterval must be between 15s and 168h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) == duration('0s') || (duration(self) >= duration('15s') && duration(self) <= duration('168h'))",message="pollingInterval must be between 15s and 168h, or 0s to never write GitRepo specs"
 	PollingInterval *metav1.Duration `json:"pollingInterval,omitempty"`
 
 	// Batching controls how GitRepo writes are coalesced and rate-limited.
