@@ -144,9 +144,13 @@ func (o *Options) defaults() {
 // write lives in the pending set beside the queue, so the queue only says
 // which GitRepo is due and a newer push simply replaces the pending commit.
 type Dispatcher struct {
-	o        Options
-	queue    workqueue.TypedDelayingInterface[string]
-	limiter  *rate.Limiter
+	o     Options
+	queue workqueue.TypedDelayingInterface[string]
+	// limiter is the token bucket shared by all GitRepos: client-go's
+	// workqueue bucket rate limiter. Writers block on its bucket (Wait)
+	// instead of requeueing by its When, so a worker holds a due write until
+	// a token is free rather than reordering keys.
+	limiter  *workqueue.TypedBucketRateLimiter[string]
 	backoff  workqueue.TypedRateLimiter[string]
 	pending  *pendingSet
 	writer   *writer
@@ -169,7 +173,7 @@ func New(o Options) (*Dispatcher, error) {
 	return &Dispatcher{
 		o:        o,
 		queue:    workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[string]{Name: "gitrepo-writes"}),
-		limiter:  rate.NewLimiter(rate.Limit(o.QPS), o.Burst),
+		limiter:  &workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(o.QPS), o.Burst)},
 		backoff:  workqueue.NewTypedItemExponentialFailureRateLimiter[string](o.RetryBaseDelay, o.RetryMaxDelay),
 		pending:  newPendingSet(o.MaxPending, o.Window),
 		writer:   newWriter(o.Client, o.APIReader, act, o.Receiver, o.Logger),
