@@ -66,7 +66,11 @@ func startTraefik(ctx context.Context) {
 			"--providers.kubernetesIngress=true",
 			"--providers.kubernetesCRD=true",
 			"--providers.kubernetesGateway=true",
-			"--log.level=INFO",
+			"--log.level=INFO", "--log.noColor=true",
+			// Which router and backend served each request, for failure reports.
+			"--accesslog=true",
+			// Nothing may leave the namespace.
+			"--global.checkNewVersion=false", "--global.sendAnonymousUsage=false",
 		},
 		Env: []string{"KUBECONFIG=" + cp.Kubeconfig},
 	}))
@@ -118,7 +122,7 @@ func startFleet(ctx context.Context) {
 	listen := freeLoopback()
 	p := track(startOrFail(processSpec{
 		Name: "fleet-gitjob", Path: filepath.Join(binsDir, "fleetcontroller"),
-		Args: []string{"gitjob", "--leader-elect=false", "--disable-metrics",
+		Args: []string{"gitjob", "--leader-elect=false", "--disable-metrics", "--debug", "--debug-level=1",
 			"--listen=" + listen, "--insecure-skip-host-key-checks"},
 		// Its --kubeconfig flag is not wired; without the election timings
 		// it exits even with leader election off.

@@ -69,6 +69,7 @@ var _ = Describe("Fleet's gitjob controller", Ordered, func() {
 	}, NodeTimeout(2*time.Minute))
 
 	It("creates the Job for a pushed commit within seconds of the webhook", func() {
+		afterFleetPoll(nsFleet, "app")
 		commit := co.commit("first change")
 		co.push("main")
 		start := time.Now()

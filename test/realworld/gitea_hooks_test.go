@@ -64,7 +64,7 @@ spec:
   providers:
     gitea: {secretRef: {name: git-secrets, key: gitea}}
 `, nsGitea, giteaSecret, hooksHost) +
-		fleetGitRepoYAML(nsGitea, "r1", repo, "branch: main") + "---" +
+		fleetGitRepoYAML(nsGitea, "r1", repo, "branch: main") +
 		fleetGitRepoYAML(nsGitea, "r1-release", repo, "revision: v1.0.0")
 }
 
@@ -113,6 +113,7 @@ var _ = Describe("Gitea, a real Git host", Ordered, func() {
 
 	It("delivers a git push as JSON and as a form, the receiver verifies both, and Fleet makes the Job", func() {
 		n := len(b.Tap.Hits())
+		afterFleetPoll(nsGitea, "r1")
 		commit := co.commit("pushed to Gitea")
 		start := time.Now()
 		co.push("main")
@@ -137,6 +138,7 @@ var _ = Describe("Gitea, a real Git host", Ordered, func() {
 		n := len(b.Tap.Hits())
 		commit := co.git("rev-parse", "HEAD")
 		co.git("tag", "v1.0.0")
+		afterFleetPoll(nsGitea, "r1-release")
 		start := time.Now()
 		co.push("v1.0.0")
 		Eventually(func() []hit { return b.Tap.HitsSince(n) }).WithTimeout(15 * time.Second).Should(ConsistOf(

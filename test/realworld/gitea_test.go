@@ -137,6 +137,7 @@ func giteaRepoDir(repo string) string {
 // "branch: x" or "revision: y".
 func fleetGitRepoYAML(ns, name, repo, ref string) string {
 	return fmt.Sprintf(`
+---
 apiVersion: fleet.cattle.io/v1alpha1
 kind: GitRepo
 metadata:

@@ -19,6 +19,7 @@ package realworld
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -133,11 +134,28 @@ func waitForJob(ns, name, commit string, since time.Time, timeout time.Duration)
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		g.Expect(fleetJobs(g, ns, name)).To(HaveKey(commit))
-	}).WithTimeout(timeout).WithPolling(100*time.Millisecond).Should(Succeed(),
-		"Fleet made no Job for %s/%s at commit %s", ns, name, commit)
+	}).WithTimeout(timeout).WithPolling(100*time.Millisecond).Should(Succeed(), func() string {
+		gr := gitRepo(Default, ns, name)
+		status, _ := json.MarshalIndent(gr.Status, "", "  ")
+		return fmt.Sprintf("Fleet made no Job for %s/%s at commit %s; GitRepo status:\n%s", ns, name, commit, status)
+	})
 	return time.Since(since)
 }
 
 func objectMeta(ns, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Namespace: ns, Name: name}
+}
+
+// afterFleetPoll waits until Fleet polled GitRepo ns/name within the last
+// few seconds, so its next poll (every 15 s without spec.pollingInterval)
+// comes well after what the test does next. A commit Fleet finds by polling
+// before the receiver's first write gets a Job without the webhook; that
+// write then sets spec.pollingInterval, and Fleet deletes the Job for the
+// new generation and re-creates it only much later (40 s seen).
+func afterFleetPoll(ns, name string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		polled := gitRepo(g, ns, name).Status.LastPollingTime.Time
+		g.Expect(polled).To(BeTemporally(">", time.Now().Add(-3*time.Second)))
+	}).WithTimeout(30*time.Second).WithPolling(200*time.Millisecond).Should(Succeed(), "Fleet does not poll %s/%s", ns, name)
 }

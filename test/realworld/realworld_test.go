@@ -74,11 +74,14 @@ const (
 var hostsFile = fmt.Sprintf("127.0.0.1 localhost\n::1 localhost\n%s %s\n%s %s\n",
 	traefikIP, hooksHost, giteaIP, giteaHost)
 
-// netnsScript sets up loopback with the test network, swaps in the hosts
-// file (a private mount, gone with the namespace) and execs the test binary.
+// netnsScript sets up loopback with the test network and a default route
+// over it (kube-apiserver picks its advertised address from the default
+// route; packets to other addresses go nowhere), swaps in the hosts file (a
+// private mount, gone with the namespace) and execs the test binary.
 const netnsScript = `set -e
 ip link set lo up
 ip addr add ` + netnsCIDR + ` dev lo
+ip route add default via ` + traefikIP + ` dev lo
 mount --bind "$REALWORLD_HOSTS" /etc/hosts
 exec "$0" "$@"`
 

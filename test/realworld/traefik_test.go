@@ -82,8 +82,10 @@ const traefikIngressYAML = `
     flavor: traefik
     priority: 100
     annotations:
-      traefik.ingress.kubernetes.io/router.middlewares: rw-traefik-tag-response@kubernetescrd
----
+      traefik.ingress.kubernetes.io/router.middlewares: rw-traefik-tag-response@kubernetescrd`
+
+// The user's Middleware: it tags every answer it passes.
+const tagResponseYAML = `
 apiVersion: traefik.io/v1alpha1
 kind: Middleware
 metadata:
@@ -128,15 +130,23 @@ spec:
 `
 
 var _ = Describe("Traefik, Ingress flavor", Ordered, func() {
-	var b *receiverBackend
+	var (
+		b    *receiverBackend
+		site *http.Server
+	)
 
 	BeforeAll(func(ctx SpecContext) {
 		Expect(applyYAML(ctx, k8s, receiverYAML(nsTraefik, simulatedRepo, traefikIngressYAML))).To(Succeed())
+		Expect(applyYAML(ctx, k8s, tagResponseYAML)).To(Succeed())
 		b = runReceiver(ctx, nsTraefik, "hooks")
 		waitForReceiverRoute(webhookURL)
 	}, NodeTimeout(2*time.Minute))
 
 	AfterAll(func(ctx SpecContext) {
+		if site != nil {
+			_ = site.Close()
+			Expect(client.IgnoreNotFound(k8s.Delete(ctx, &networkingv1.Ingress{ObjectMeta: objectMeta(nsTraefik, "site")}))).To(Succeed())
+		}
 		removeReceiver(ctx, b, plainHTTP, webhookURL)
 	}, NodeTimeout(2*time.Minute))
 
@@ -159,14 +169,10 @@ var _ = Describe("Traefik, Ingress flavor", Ordered, func() {
 
 	It("keeps /gitjob when a catch-all Ingress for the host has a lower priority, and loses it when that one is raised above", func(ctx SpecContext) {
 		siteAddr := nextBackendAddr()
-		site := serve(siteAddr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		site = serve(siteAddr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Served-By", "site")
 			_, _ = fmt.Fprintf(w, "site %s\n", r.URL.Path)
 		}))
-		DeferCleanup(func(ctx SpecContext) {
-			_ = site.Close()
-			Expect(client.IgnoreNotFound(k8s.Delete(ctx, &networkingv1.Ingress{ObjectMeta: objectMeta(nsTraefik, "site")}))).To(Succeed())
-		})
 		Expect(applyYAML(ctx, k8s, catchAllYAML)).To(Succeed())
 		exposeAt(ctx, nsTraefik, "site", siteAddr)
 		Eventually(func() string { return get("http://" + hooksHost + "/elsewhere").Header.Get("X-Served-By") }).
