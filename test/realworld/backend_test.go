@@ -92,6 +92,11 @@ func startTap(addr, target string) *tap {
 				Host: in.Host, Code: resp.StatusCode, Body: string(body)})
 			return err
 		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			t.record(hit{Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"),
+				Host: r.Host, Code: http.StatusBadGateway, Body: "tap: " + err.Error()})
+			w.WriteHeader(http.StatusBadGateway)
+		},
 	}
 	t.srv = serve(addr, proxy)
 	return t

@@ -51,7 +51,6 @@ var (
 	startProcess = devenv.StartProcess
 	waitHTTPOK   = devenv.WaitHTTPOK
 	randomSHA    = devenv.RandomSHA
-	tailFile     = devenv.TailFile
 )
 
 // Modules whose files the suite reads; the versions hack/real-bins.sh builds.
@@ -70,8 +69,8 @@ var realComponents = map[string]string{
 
 // prepared is what the outer run resolves for the inner one.
 type prepared struct {
-	workDir, operatorBin, giteaStatic string
-	crds                              []string
+	workDir, operatorPath, giteaStatic string
+	crds                               []string
 }
 
 // prepare checks every binary the suite needs (failing, not skipping, when
@@ -89,7 +88,7 @@ func prepare(t *testing.T) (prepared, error) {
 	if err := checkRealBins(realBinsDir(root)); err != nil {
 		return prepared{}, err
 	}
-	for _, tool := range []string{"unshare", "ip", "git", "kubectl"} {
+	for _, tool := range []string{"unshare", "ip", "git"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return prepared{}, fmt.Errorf("the real-world suite needs %s on PATH: %w", tool, err)
 		}
@@ -100,7 +99,7 @@ func prepare(t *testing.T) (prepared, error) {
 	} else if err := os.MkdirAll(p.workDir, 0o755); err != nil {
 		return prepared{}, err
 	}
-	if p.operatorBin, err = devenv.BuildBinary(context.Background(), root, p.workDir); err != nil {
+	if p.operatorPath, err = devenv.BuildBinary(context.Background(), root, p.workDir); err != nil {
 		return prepared{}, err
 	}
 	ours, err := testenv.ProjectCRDs()

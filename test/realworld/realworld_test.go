@@ -133,7 +133,7 @@ func runInNetns(t *testing.T) {
 	cmd := exec.Command("unshare", args...)
 	cmd.Env = append(os.Environ(),
 		envInNetns+"=1", "REALWORLD_HOSTS="+hosts, envWorkDir+"="+p.workDir,
-		envOperatorBin+"="+p.operatorBin, envCRDs+"="+strings.Join(p.crds, string(os.PathListSeparator)),
+		envOperatorBin+"="+p.operatorPath, envCRDs+"="+strings.Join(p.crds, string(os.PathListSeparator)),
 		envGiteaStatic+"="+p.giteaStatic)
 	// If this process dies, the inner run gets SIGTERM and Ginkgo's
 	// interrupt handling stops every process it started.
@@ -147,7 +147,7 @@ func runInNetns(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting the suite in a network namespace (needs unshare and ip, as root): %v", err)
+		t.Fatalf("starting the suite in a network namespace (needs unshare and ip, as root or with user namespaces): %v", err)
 	}
 	relay(out, os.Stdout)
 	if err := cmd.Wait(); err != nil {
