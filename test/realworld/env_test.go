@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,11 +141,16 @@ func realBinsDir(root string) string {
 }
 
 func checkRealBins(dir string) error {
+	var missing []string
 	for name, version := range realComponents {
 		stamp, _ := os.ReadFile(filepath.Join(dir, "."+name+".version"))
 		if !devenv.Exists(filepath.Join(dir, name)) || strings.TrimSpace(string(stamp)) != version {
-			return fmt.Errorf("%s %s missing from %s: run hack/real-bins.sh (or set %s)", name, version, dir, envBins)
+			missing = append(missing, name+" "+version)
 		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("%s missing from %s: run hack/real-bins.sh (or set %s)", strings.Join(missing, ", "), dir, envBins)
 	}
 	return nil
 }
