@@ -142,7 +142,8 @@ func run(ctx context.Context, o options) error {
 		o.out = filepath.Join(root, "bin", "bench.md")
 	}
 	var md strings.Builder
-	fmt.Fprintf(&md, "# webhook-operator bench\n\n%s, %s/%s, %d CPUs, %s\n\n", start.UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	fmt.Fprintf(&md, "# webhook-operator bench\n\n%s, %s/%s, %d CPUs, %s, load average at start %s\n\n",
+		start.UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), loadAverage())
 
 	var errs []error
 	if o.goBench {
@@ -159,7 +160,7 @@ func run(ctx context.Context, o options) error {
 		fmt.Fprintf(&md, "\nLoad runs failed: %v\n", lerr)
 		errs = append(errs, lerr)
 	}
-	fmt.Fprintf(&md, "\nTotal bench time: %s.\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(&md, "\nTotal bench time: %s; load average at the end %s.\n", time.Since(start).Round(time.Second), loadAverage())
 
 	fmt.Println()
 	fmt.Print(md.String())
@@ -210,4 +211,18 @@ func loadRuns(ctx context.Context, root string, o options) (string, error) {
 	}
 	md.WriteString(compareTable(phases, o))
 	return md.String(), errors.Join(errs...)
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages: figures taken on a
+// busy machine are slower, and the table should say so.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
