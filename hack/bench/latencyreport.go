@@ -110,6 +110,16 @@ func latencyTable(results []latencyResult, o options) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.measure, cells[fleetName], cells[oursName], goal)
 	}
+	b.WriteString("\nSequential sender, every answer in order:\n\n")
+	for _, name := range []string{fleetName, oursName} {
+		if r, ok := byServer[name]; ok {
+			answers := make([]string, len(r.seqAnswers))
+			for i, d := range r.seqAnswers {
+				answers[i] = fmtDur(d)
+			}
+			fmt.Fprintf(&b, "- %s: %s\n", name, strings.Join(answers, ", "))
+		}
+	}
 	b.WriteString("\n")
 	return b.String()
 }

@@ -19,6 +19,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
@@ -115,7 +116,7 @@ func ratio(a, b float64) string {
 	case r >= 1:
 		return fmt.Sprintf("%.1fx", r)
 	default:
-		return fmt.Sprintf("%.2fx", r)
+		return strconv.FormatFloat(r, 'g', 2, 64) + "x"
 	}
 }
 
