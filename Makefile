@@ -87,9 +87,17 @@ test-e2e: controller-gen kustomize envtest real-bins ## The e2e suites: the buil
 fmt-check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+# BENCH_FLAGS picks sizes and loads, e.g. BENCH_FLAGS="-sizes 10,1000 -rates 50,200 -go-bench=false";
+# `go run ./hack/bench -h` lists them.
+BENCH_FLAGS ?=
+
 .PHONY: bench
-bench: envtest build ## Go benchmarks of receiver and dispatch plus a loopback load run; prints a table.
-	go run ./hack/bench
+bench: envtest build fleetbench ## Go benchmarks, then our receiver side by side with Fleet's handler at 10, 1,000, 10,000 GitRepos; writes bin/bench.md.
+	go run ./hack/bench $(BENCH_FLAGS)
+
+.PHONY: fleetbench
+fleetbench: ## Build bin/fleetbench: Fleet's own webhook handler served as gitjob serves it (its own Go module in hack/fleetbench).
+	cd hack/fleetbench && go build -trimpath -o ../../bin/fleetbench .
 
 ##@ Build
 
