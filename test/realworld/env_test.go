@@ -35,7 +35,9 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
 )
 
@@ -51,7 +53,7 @@ type (
 var (
 	startProcess = devenv.StartProcess
 	waitHTTPOK   = devenv.WaitHTTPOK
-	randomSHA    = devenv.RandomSHA
+	randomSHA    = gitsim.RandomSHA
 )
 
 // Modules whose files the suite reads; the versions hack/real-bins.sh builds.
@@ -79,7 +81,7 @@ type prepared struct {
 // runtime files in the Go module cache. It runs outside the namespace: the
 // go command may need the module proxy.
 func prepare(t *testing.T) (prepared, error) {
-	root, err := testenv.RepoRoot()
+	root, err := devenv.RepoRoot()
 	if err != nil {
 		return prepared{}, err
 	}
@@ -103,10 +105,7 @@ func prepare(t *testing.T) (prepared, error) {
 	if p.operatorPath, err = devenv.BuildBinary(context.Background(), root, p.workDir); err != nil {
 		return prepared{}, err
 	}
-	ours, err := testenv.ProjectCRDs()
-	if err != nil {
-		return prepared{}, err
-	}
+	ours := devenv.ProjectCRDs(root)
 	gateway, err := testenv.GatewayAPICRDs()
 	if err != nil {
 		return prepared{}, err
@@ -181,7 +180,7 @@ func controllerManagerPath(root string) string {
 	return filepath.Join(devenv.AssetsDir(root), devenv.BinControllerManager)
 }
 
-func repoRoot() (string, error) { return testenv.RepoRoot() }
+func repoRoot() (string, error) { return devenv.RepoRoot() }
 
 func newClient(cfg *rest.Config) (client.Client, error) { return devenv.NewClient(cfg) }
 
@@ -198,6 +197,6 @@ func applyYAML(ctx context.Context, c client.Client, yaml string) error {
 // gitHubPush is a GitHub push webhook for repoURL's branch at commit,
 // signed with secret, addressed to target.
 func gitHubPush(ctx context.Context, target, repoURL, branch, commit string, secret []byte) (*http.Request, error) {
-	p := devenv.Push{Provider: devenv.GitHub, RepoURL: repoURL, Branch: branch, Commit: commit, DefaultBranch: branch}
+	p := gitsim.Push{Provider: v1alpha1.SecretKeyGitHub, RepoURL: repoURL, Branch: branch, Commit: commit, DefaultBranch: branch}
 	return p.NewRequest(ctx, target, secret)
 }
