@@ -88,25 +88,6 @@ func netnsArgs(root bool, exe string, args []string) []string {
 	return append(append(unshare, "--", "sh", "-c", netnsScript, exe), args...)
 }
 
-// Nsenter is the command prefix that runs a command of the user's shell in
-// the namespaces of process pid: its network, its mount namespace (for the
-// private /etc/hosts) when mount is set, and its user namespace when it was
-// started without root.
-func Nsenter(pid int, mount bool) string {
-	return nsenter(pid, mount, os.Geteuid() == 0)
-}
-
-func nsenter(pid int, mount, root bool) string {
-	s := fmt.Sprintf("nsenter --net=/proc/%d/ns/net", pid)
-	if mount {
-		s += fmt.Sprintf(" --mount=/proc/%d/ns/mnt", pid)
-	}
-	if !root {
-		s += fmt.Sprintf(" --user=/proc/%d/ns/user --preserve-credentials", pid)
-	}
-	return s + " --"
-}
-
 // Components are the binaries hack/real-bins.sh builds, with the version
 // each stamp must hold.
 var Components = map[string]string{
