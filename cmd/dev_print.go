@@ -35,6 +35,12 @@ import (
 func (d *devRun) printRealInstructions(wr *whv1alpha1.WebhookReceiver, checkout, repoURL string, githubSecret []byte) error {
 	w := d.out
 	cmds := realworld.Commands{PID: os.Getpid(), Root: os.Getenv(envDevUserNS) == ""}
+	if addr := os.Getenv(envDevAPI); addr != "" {
+		cmds.HostKubeconfig = filepath.Join(d.dir, "kubeconfig-host")
+		if err := realworld.WriteForwardedKubeconfig(d.kubeconfig, cmds.HostKubeconfig, addr); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(w, "\n=== webhook-operator dev --real is running (Ctrl-C stops everything) ===\n\n")
 	d.printStatus(wr)
 	fmt.Fprintf(w, "\nIn a network namespace of its own (process %d), whose names exist only there:\n", cmds.PID)
@@ -64,7 +70,7 @@ func (d *devRun) printRealInstructions(wr *whv1alpha1.WebhookReceiver, checkout,
 	}
 	fmt.Fprintf(w, "\nOr send a signed GitHub push of %s (%s -> %s) through Traefik yourself:\n\n%s %s\n",
 		repoURL, devRealBranch, head, cmds.Nsenter(true), gitsim.CurlCommand(devRealWebhookURL, headers, bodyFile))
-	fmt.Fprintf(w, "\nMore: %s kubectl --kubeconfig %s get whr,gitrepo,ingress,endpointslices,jobs -A\n", cmds.Nsenter(false), d.kubeconfig)
+	fmt.Fprintf(w, "\nMore: %s\n", cmds.Kubectl(d.kubeconfig, "get whr,gitrepo,ingress,endpointslices,jobs -A"))
 	fmt.Fprintf(w, "Logs: %s/{manager,receiver,traefik,fleet-gitjob,gitea,kube-controller-manager}.log\n\n", d.dir)
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,6 +45,9 @@ const (
 	// envDevUserNS says the namespace has its own user namespace (dev was
 	// not started as root), which the printed nsenter lines enter too.
 	envDevUserNS = "WEBHOOK_OPERATOR_DEV_USERNS"
+	// envDevAPI is where the outside run relays to the namespace's API
+	// server, for a kubeconfig that works from the user's shell.
+	envDevAPI = "WEBHOOK_OPERATOR_DEV_API"
 )
 
 // What `dev --real` creates: a Gitea repository, and in devRealNamespace a
@@ -103,12 +107,27 @@ func runDevRealOutside(args []string) int {
 		return fail(err)
 	}
 	env := append(assets.Env(), envDevInNetns+"=1", envDevDir+"="+dir)
-	if os.Geteuid() != 0 {
+	var api net.Listener
+	if os.Geteuid() == 0 {
+		// Only root may enter the namespace to relay to its API server.
+		if api, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return fail(fmt.Errorf("listening for the API server relay: %w", err))
+		}
+		env = append(env, envDevAPI+"="+api.Addr().String())
+	} else {
 		env = append(env, envDevUserNS+"=1")
 	}
 	cmd := realworld.NetnsCommand(hosts, exe, append([]string{"dev"}, args...), env)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := runForwardingSignals(cmd); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := func(pid int) {
+		if api != nil {
+			kubeconfig := filepath.Join(dir, "kubeconfig")
+			go realworld.Forward(ctx, api, pid, func() (string, error) { return realworld.KubeconfigServer(kubeconfig) })
+		}
+	}
+	if err := runForwardingSignals(cmd, started); err != nil {
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
 			return exit.ExitCode()
@@ -118,9 +137,10 @@ func runDevRealOutside(args []string) int {
 	return 0
 }
 
-// runForwardingSignals runs cmd, passing SIGINT and SIGTERM on to it: the
+// runForwardingSignals runs cmd, calls started with its pid, and passes
+// SIGINT and SIGTERM on to it: the
 // run inside stops everything it started, and this one waits for that.
-func runForwardingSignals(cmd *exec.Cmd) error {
+func runForwardingSignals(cmd *exec.Cmd, started func(pid int)) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
@@ -131,6 +151,7 @@ func runForwardingSignals(cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
+	started(cmd.Process.Pid)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	for {

@@ -30,6 +30,9 @@ type Commands struct {
 	// Root says the namespace was made by root, so no user namespace is
 	// entered.
 	Root bool
+	// HostKubeconfig, when set, reaches the namespace's API server from
+	// outside (through Forward); kubectl lines then need no nsenter.
+	HostKubeconfig string
 }
 
 // Nsenter is the prefix that runs a command in the namespace: its network,
@@ -55,11 +58,20 @@ func (c Commands) CommitAndPush(dir, branch string) string {
 	return c.Nsenter(true) + " sh -c " + ShellQuote(script)
 }
 
+// Kubectl runs kubectl with args against the namespace's API server,
+// whose kubeconfig inside the namespace is kubeconfig.
+func (c Commands) Kubectl(kubeconfig, args string) string {
+	if c.HostKubeconfig != "" {
+		return fmt.Sprintf("kubectl --kubeconfig %s %s", ShellQuote(c.HostKubeconfig), args)
+	}
+	return fmt.Sprintf("%s kubectl --kubeconfig %s %s", c.Nsenter(false), ShellQuote(kubeconfig), args)
+}
+
 // FleetJobs lists the Jobs in namespace ns with the commit Fleet annotated
 // each with.
 func (c Commands) FleetJobs(kubeconfig, ns string) string {
-	return fmt.Sprintf("%s kubectl --kubeconfig %s -n %s get jobs -o custom-columns=JOB:.metadata.name,COMMIT:.metadata.annotations.commit,CREATED:.metadata.creationTimestamp",
-		c.Nsenter(false), ShellQuote(kubeconfig), ShellQuote(ns))
+	return c.Kubectl(kubeconfig, "-n "+ShellQuote(ns)+
+		" get jobs -o custom-columns=JOB:.metadata.name,COMMIT:.metadata.annotations.commit,CREATED:.metadata.creationTimestamp")
 }
 
 // ShellQuote quotes s for a POSIX shell when it holds anything but plain

@@ -71,6 +71,11 @@ func TestCommands(t *testing.T) {
 			"nsenter --net=/proc/7/ns/net -- kubectl --kubeconfig /tmp/k -n fleet-local get jobs " +
 				"-o custom-columns=JOB:.metadata.name,COMMIT:.metadata.annotations.commit,CREATED:.metadata.creationTimestamp",
 		},
+		"fleet jobs through the forwarded API server": {
+			Commands{PID: 7, Root: true, HostKubeconfig: "/tmp/host"}.FleetJobs("/tmp/k", "fleet-local"),
+			"kubectl --kubeconfig /tmp/host -n fleet-local get jobs " +
+				"-o custom-columns=JOB:.metadata.name,COMMIT:.metadata.annotations.commit,CREATED:.metadata.creationTimestamp",
+		},
 		"quote plain":      {ShellQuote("/tmp/a-b_c.d"), "/tmp/a-b_c.d"},
 		"quote empty":      {ShellQuote(""), "''"},
 		"quote apostrophe": {ShellQuote("it's"), `'it'"'"'s'`},
