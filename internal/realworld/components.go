@@ -173,7 +173,7 @@ func StartFleet(ctx context.Context, e Env) (*devenv.Process, error) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if done, err := p.Exited(); done {
-			return p, fmt.Errorf("fleetcontroller exited (%v):\n%s", err, p.LogTail(20))
+			return p, fmt.Errorf("fleetcontroller exited (%w):\n%s", err, p.LogTail(20))
 		}
 		c, err := net.DialTimeout("tcp", listen, time.Second)
 		if err == nil {

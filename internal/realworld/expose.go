@@ -75,7 +75,10 @@ func ReceiverService(ctx context.Context, c client.Client, ns, name string, time
 			return svcs.Items[0].Name, nil
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("no Service for WebhookReceiver %s/%s after %s (%d found, %v)", ns, name, timeout, len(svcs.Items), err)
+			if err != nil {
+				return "", fmt.Errorf("listing the Services of WebhookReceiver %s/%s: %w", ns, name, err)
+			}
+			return "", fmt.Errorf("no one Service for WebhookReceiver %s/%s after %s (%d found)", ns, name, timeout, len(svcs.Items))
 		}
 		select {
 		case <-ctx.Done():

@@ -159,19 +159,19 @@ func GiteaAPI(ctx context.Context, method, path string, in any, want int, out an
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := giteaHTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("Gitea %s %s: %w", method, path, err)
+		return fmt.Errorf("gitea API %s %s: %w", method, path, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("Gitea %s %s: reading the answer: %w", method, path, err)
+		return fmt.Errorf("gitea API %s %s: reading the answer: %w", method, path, err)
 	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("Gitea %s %s: %d %s", method, path, resp.StatusCode, b)
+		return fmt.Errorf("gitea API %s %s: %d %s", method, path, resp.StatusCode, b)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("Gitea %s %s: decoding %s: %w", method, path, b, err)
+			return fmt.Errorf("gitea API %s %s: decoding %s: %w", method, path, b, err)
 		}
 	}
 	return nil
@@ -189,7 +189,7 @@ func CreateGiteaRepo(ctx context.Context, name string) (string, error) {
 		return "", err
 	}
 	if !strings.HasPrefix(repo.CloneURL, GiteaURL+"/") {
-		return "", fmt.Errorf("Gitea's clone URL %q is not under %s", repo.CloneURL, GiteaURL)
+		return "", fmt.Errorf("gitea's clone URL %q is not under %s", repo.CloneURL, GiteaURL)
 	}
 	return repo.CloneURL, nil
 }
@@ -203,7 +203,7 @@ func AddGiteaHook(ctx context.Context, repo, target, contentType, secret string)
 		"config": map[string]string{"url": target, "content_type": contentType, "secret": secret},
 	}, http.StatusCreated, &hook)
 	if err == nil && hook.ID == 0 {
-		err = fmt.Errorf("Gitea created a hook on %s without an id", repo)
+		err = fmt.Errorf("gitea created a hook on %s without an id", repo)
 	}
 	return hook.ID, err
 }

@@ -156,7 +156,7 @@ func ModuleDir(modVersion string) (string, error) {
 	}
 	var m struct{ Dir, Error string }
 	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: no folder (%s): %v", modVersion, m.Error, err)
+		return "", fmt.Errorf("go mod download %s: no folder (%s): %w", modVersion, m.Error, err)
 	}
 	return m.Dir, nil
 }

@@ -49,7 +49,6 @@ type (
 var (
 	startProcess = devenv.StartProcess
 	randomSHA    = gitsim.RandomSHA
-	giteaURL     = realworld.GiteaURL
 )
 
 const giteaUser = realworld.GiteaUser
