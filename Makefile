@@ -113,6 +113,10 @@ run: manifests generate ## Run the operator against the current kubeconfig.
 dev: envtest build ## Run everything on a local embedded control plane (the README's first command).
 	bin/webhook-operator dev
 
+.PHONY: dev-real
+dev-real: envtest real-bins build ## `make dev` plus real Traefik, Fleet's gitjob and Gitea: a git push to Gitea makes Fleet create a Job.
+	bin/webhook-operator dev --real
+
 .PHONY: docker-build
 docker-build: ## Build the image (needs a Docker engine).
 	docker build -t $(IMG) .

@@ -35,9 +35,6 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
@@ -130,30 +127,6 @@ func serve(addr string, h http.Handler) *http.Server {
 		}
 	}()
 	return srv
-}
-
-// exposeAt makes addr the one ready endpoint of Service ns/svc: the
-// EndpointSlice a kubelet-backed endpointslice controller would write for a
-// ready pod, with the port named as the Service's target port.
-func exposeAt(ctx context.Context, ns, svc, addr string) {
-	GinkgoHelper()
-	host, port, err := net.SplitHostPort(addr)
-	Expect(err).NotTo(HaveOccurred())
-	p, err := strconv.Atoi(port)
-	Expect(err).NotTo(HaveOccurred())
-	slice := &discoveryv1.EndpointSlice{
-		ObjectMeta: metav1.ObjectMeta{Name: svc + "-realworld", Namespace: ns, Labels: map[string]string{
-			discoveryv1.LabelServiceName: svc,
-			discoveryv1.LabelManagedBy:   "realworld-test",
-		}},
-		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints: []discoveryv1.Endpoint{{
-			Addresses:  []string{host},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
-		}},
-		Ports: []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To(int32(p)), Protocol: ptr.To(corev1.ProtocolTCP)}},
-	}
-	Expect(k8s.Create(ctx, slice)).To(Succeed())
 }
 
 // receiverBackend is a running receiver for one WebhookReceiver, reachable

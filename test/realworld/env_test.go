@@ -16,29 +16,25 @@ limitations under the License.
 
 package realworld
 
-// Every use of the project's devenv and testenv packages is in this file,
-// so a change of their API is fixed here alone.
+// Every use of the project's devenv, gitsim and realworld packages is in
+// this file, so a change of their API is fixed here alone.
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
 	"github.com/webhook-operator/webhook-operator/internal/gitsim"
-	"github.com/webhook-operator/webhook-operator/internal/testenv"
+	"github.com/webhook-operator/webhook-operator/internal/realworld"
 )
 
 type (
@@ -52,28 +48,15 @@ type (
 
 var (
 	startProcess = devenv.StartProcess
-	waitHTTPOK   = devenv.WaitHTTPOK
 	randomSHA    = gitsim.RandomSHA
 )
 
-// Modules whose files the suite reads; the versions hack/real-bins.sh builds.
-const (
-	fleetModule = "github.com/rancher/fleet@v0.16.0"
-	giteaModule = "code.gitea.io/gitea@v1.26.0"
-)
-
-// realComponents are the binaries hack/real-bins.sh builds, with the
-// version each stamp must hold.
-var realComponents = map[string]string{
-	"traefik":         "v3.6.12",
-	"fleetcontroller": "v0.16.0",
-	"gitea":           "v1.26.0",
-}
+const giteaUser = realworld.GiteaUser
 
 // prepared is what the outer run resolves for the inner one.
 type prepared struct {
-	workDir, operatorPath, giteaStatic string
-	crds                               []string
+	workDir, operatorPath string
+	assets                realworld.Assets
 }
 
 // prepare checks every binary the suite needs (failing, not skipping, when
@@ -85,16 +68,14 @@ func prepare(t *testing.T) (prepared, error) {
 	if err != nil {
 		return prepared{}, err
 	}
-	if err := devenv.CheckAssets(devenv.AssetsDir(root), devenv.BinAPIServer, devenv.BinEtcd, devenv.BinControllerManager); err != nil {
+	if err := devenv.CheckAssets(devenv.AssetsDir(root), devenv.ControlPlaneBins...); err != nil {
 		return prepared{}, err
 	}
-	if err := checkRealBins(realBinsDir(root)); err != nil {
+	if err := realworld.CheckBins(realworld.BinsDir(root)); err != nil {
 		return prepared{}, err
 	}
-	for _, tool := range []string{"unshare", "ip", "git"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			return prepared{}, fmt.Errorf("the real-world suite needs %s on PATH: %w", tool, err)
-		}
+	if err := realworld.CheckTools(); err != nil {
+		return prepared{}, err
 	}
 	p := prepared{workDir: os.Getenv(envKeepLogs)}
 	if p.workDir == "" {
@@ -105,74 +86,49 @@ func prepare(t *testing.T) (prepared, error) {
 	if p.operatorPath, err = devenv.BuildBinary(context.Background(), root, p.workDir); err != nil {
 		return prepared{}, err
 	}
-	ours := devenv.ProjectCRDs(root)
-	gateway, err := testenv.GatewayAPICRDs()
-	if err != nil {
-		return prepared{}, err
-	}
-	middleware, err := testenv.TraefikMiddlewareCRD()
-	if err != nil {
-		return prepared{}, err
-	}
-	fleetDir, err := moduleDir(fleetModule)
-	if err != nil {
-		return prepared{}, err
-	}
-	if p.giteaStatic, err = moduleDir(giteaModule); err != nil {
-		return prepared{}, err
-	}
-	p.crds = []string{
-		ours, gateway,
-		// All of Traefik's CRDs, next to the Middleware one in its module.
-		filepath.Join(filepath.Dir(middleware), "kubernetes-crd-definition-v1.yml"),
-		// Fleet's own CRDs (GitRepo with the schema Fleet itself installs).
-		filepath.Join(fleetDir, "charts", "fleet-crd", "templates", "crds.yaml"),
-	}
-	return p, nil
+	p.assets, err = realworld.FindAssets(root)
+	return p, err
 }
 
-// realBinsDir is $REALWORLD_BINS, else <repo>/bin/real.
-func realBinsDir(root string) string {
-	if d := os.Getenv(envBins); d != "" {
-		return d
+// componentEnv is what the components run against: the suite's control
+// plane, with every process they start tracked for AfterSuite.
+func componentEnv() realworld.Env {
+	assets, err := realworld.AssetsFromEnv()
+	Expect(err).NotTo(HaveOccurred())
+	return realworld.Env{
+		Client: k8s, Kubeconfig: cp.Kubeconfig, BinsDir: binsDir, WorkDir: workDir, Assets: assets,
+		Start: func(spec processSpec) (*process, error) {
+			p, err := startProcess(spec)
+			if err == nil {
+				track(p)
+			}
+			return p, err
+		},
 	}
-	return filepath.Join(root, "bin", "real")
 }
 
-func checkRealBins(dir string) error {
-	var missing []string
-	for name, version := range realComponents {
-		stamp, _ := os.ReadFile(filepath.Join(dir, "."+name+".version"))
-		if !devenv.Exists(filepath.Join(dir, name)) || strings.TrimSpace(string(stamp)) != version {
-			missing = append(missing, name+" "+version)
-		}
+// startComponents starts Traefik, Fleet's gitjob controller and Gitea.
+func startComponents(ctx context.Context) {
+	GinkgoHelper()
+	env := componentEnv()
+	for _, start := range []func(context.Context, realworld.Env) (*process, error){
+		realworld.StartTraefik, realworld.StartFleet, realworld.StartGitea,
+	} {
+		_, err := start(ctx, env)
+		Expect(err).NotTo(HaveOccurred())
 	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		return fmt.Errorf("%s missing from %s: run hack/real-bins.sh (or set %s)", strings.Join(missing, ", "), dir, envBins)
-	}
-	return nil
-}
-
-// moduleDir downloads (or finds in the cache) a module and returns its folder.
-func moduleDir(modVersion string) (string, error) {
-	out, err := exec.Command("go", "mod", "download", "-json", modVersion).Output()
-	if err != nil {
-		return "", fmt.Errorf("go mod download %s: %w", modVersion, err)
-	}
-	var m struct{ Dir, Error string }
-	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: no folder (%s): %v", modVersion, m.Error, err)
-	}
-	return m.Dir, nil
 }
 
 // startControlPlane starts etcd and kube-apiserver with the CRDs installed;
 // kube-controller-manager is started by the suite with the controllers it
 // needs.
-func startControlPlane(root, dir string, crds []string) (*controlPlane, error) {
+func startControlPlane(root, dir string) (*controlPlane, error) {
+	assets, err := realworld.AssetsFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	return devenv.StartControlPlane(devenv.ControlPlaneOptions{
-		AssetsDir: devenv.AssetsDir(root), Dir: dir, CRDPaths: crds, Progress: GinkgoWriter,
+		AssetsDir: devenv.AssetsDir(root), Dir: dir, CRDPaths: assets.CRDs, Progress: GinkgoWriter,
 	})
 }
 
@@ -181,6 +137,8 @@ func controllerManagerPath(root string) string {
 }
 
 func repoRoot() (string, error) { return devenv.RepoRoot() }
+
+func realBinsDir(root string) string { return realworld.BinsDir(root) }
 
 func newClient(cfg *rest.Config) (client.Client, error) { return devenv.NewClient(cfg) }
 
@@ -194,9 +152,21 @@ func applyYAML(ctx context.Context, c client.Client, yaml string) error {
 	return err
 }
 
+// exposeAt makes addr the one ready endpoint of Service ns/svc.
+func exposeAt(ctx context.Context, ns, svc, addr string) {
+	GinkgoHelper()
+	Expect(realworld.ExposeAt(ctx, k8s, ns, svc, addr)).To(Succeed())
+}
+
 // gitHubPush is a GitHub push webhook for repoURL's branch at commit,
 // signed with secret, addressed to target.
 func gitHubPush(ctx context.Context, target, repoURL, branch, commit string, secret []byte) (*http.Request, error) {
 	p := gitsim.Push{Provider: v1alpha1.SecretKeyGitHub, RepoURL: repoURL, Branch: branch, Commit: commit, DefaultBranch: branch}
 	return p.NewRequest(ctx, target, secret)
+}
+
+// fleetGitRepoYAML is a GitRepo Fleet polls or is triggered for; ref is
+// "branch: x" or "revision: y".
+func fleetGitRepoYAML(ns, name, repo, ref string) string {
+	return realworld.GitRepoYAML(ns, name, repo, ref)
 }

@@ -17,64 +17,38 @@ limitations under the License.
 package realworld
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"net/url"
+	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/webhook-operator/webhook-operator/internal/realworld"
 )
 
 // giteaAPI calls Gitea's REST API as the admin user and decodes the JSON
 // answer into out (may be nil); it fails unless Gitea answers want.
 func giteaAPI(method, path string, in any, want int, out any) {
 	GinkgoHelper()
-	var body bytes.Buffer
-	if in != nil {
-		Expect(json.NewEncoder(&body).Encode(in)).To(Succeed())
-	}
-	req, err := http.NewRequest(method, giteaURL+"/api/v1"+path, &body)
-	Expect(err).NotTo(HaveOccurred())
-	req.SetBasicAuth(giteaUser, giteaPassword)
-	req.Header.Set("Content-Type", "application/json")
-	r := do(plainHTTP, req)
-	Expect(r.Code).To(Equal(want), "Gitea %s %s: %s", method, path, r.Body)
-	if out != nil {
-		Expect(json.Unmarshal([]byte(r.Body), out)).To(Succeed())
-	}
+	Expect(realworld.GiteaAPI(context.Background(), method, path, in, want, out)).To(Succeed())
 }
 
 // createGiteaRepo creates u/<name> with a first commit on main and returns
 // its clone URL as Fleet and the webhooks' payloads name it.
 func createGiteaRepo(name string) string {
 	GinkgoHelper()
-	var repo struct {
-		CloneURL string `json:"clone_url"`
-	}
-	giteaAPI(http.MethodPost, "/user/repos", map[string]any{
-		"name": name, "auto_init": true, "default_branch": "main", "readme": "Default",
-	}, http.StatusCreated, &repo)
-	Expect(repo.CloneURL).To(HavePrefix(giteaURL + "/"))
-	return repo.CloneURL
+	u, err := realworld.CreateGiteaRepo(context.Background(), name)
+	Expect(err).NotTo(HaveOccurred())
+	return u
 }
 
 // addGiteaHook adds a push webhook of type gitea to u/<repo> and returns its id.
 func addGiteaHook(repo, target, contentType, secret string) int64 {
 	GinkgoHelper()
-	var hook struct{ ID int64 }
-	giteaAPI(http.MethodPost, "/repos/"+giteaUser+"/"+repo+"/hooks", map[string]any{
-		"type": "gitea", "events": []string{"push"}, "active": true,
-		"config": map[string]string{"url": target, "content_type": contentType, "secret": secret},
-	}, http.StatusCreated, &hook)
-	Expect(hook.ID).NotTo(BeZero())
-	return hook.ID
+	id, err := realworld.AddGiteaHook(context.Background(), repo, target, contentType, secret)
+	Expect(err).NotTo(HaveOccurred())
+	return id
 }
 
 // checkout is a local clone of a Gitea repository.
@@ -83,10 +57,7 @@ type checkout struct{ dir, remote string }
 // cloneGiteaRepo clones u/<repo> over HTTP with the admin's credentials.
 func cloneGiteaRepo(repo string) *checkout {
 	GinkgoHelper()
-	u, err := url.Parse(giteaURL + "/" + giteaUser + "/" + repo + ".git")
-	Expect(err).NotTo(HaveOccurred())
-	u.User = url.UserPassword(giteaUser, giteaPassword)
-	c := &checkout{dir: filepath.Join(workDir, "checkouts", repo), remote: u.String()}
+	c := &checkout{dir: filepath.Join(workDir, "checkouts", repo), remote: realworld.GiteaRemote(repo)}
 	Expect(os.MkdirAll(filepath.Dir(c.dir), 0o755)).To(Succeed())
 	gitIn("", "clone", "--quiet", c.remote, c.dir)
 	return c
@@ -115,36 +86,10 @@ func (c *checkout) push(refspecs ...string) {
 
 func gitIn(dir string, args ...string) string {
 	GinkgoHelper()
-	home := filepath.Join(workDir, "git-home")
-	Expect(os.MkdirAll(home, 0o755)).To(Succeed())
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
-		"GIT_AUTHOR_NAME=realworld", "GIT_AUTHOR_EMAIL=realworld@example.test",
-		"GIT_COMMITTER_NAME=realworld", "GIT_COMMITTER_EMAIL=realworld@example.test")
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "git %s (%s): %s", strings.Join(args, " "), time.Since(start), out)
-	return strings.TrimSpace(string(out))
+	out, err := realworld.Git(filepath.Join(workDir, "git-home"), dir, args...)
+	Expect(err).NotTo(HaveOccurred())
+	return out
 }
 
 // giteaRepoDir is the bare repository Gitea keeps for u/<repo>.
-func giteaRepoDir(repo string) string {
-	return filepath.Join(workDir, "gitea", "repositories", giteaUser, repo+".git")
-}
-
-// fleetGitRepoYAML is a GitRepo Fleet polls or is triggered for; ref is
-// "branch: x" or "revision: y".
-func fleetGitRepoYAML(ns, name, repo, ref string) string {
-	return fmt.Sprintf(`
----
-apiVersion: fleet.cattle.io/v1alpha1
-kind: GitRepo
-metadata:
-  name: %s
-  namespace: %s
-spec:
-  repo: %s
-  %s
-`, name, ns, repo, ref)
-}
+func giteaRepoDir(repo string) string { return realworld.GiteaRepoDir(workDir, repo) }

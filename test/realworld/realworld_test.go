@@ -29,16 +29,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/webhook-operator/webhook-operator/internal/realworld"
 )
 
 // Environment the outer test hands to the copy of itself that runs inside
@@ -47,43 +47,16 @@ const (
 	envInNetns     = "REALWORLD_IN_NETNS"
 	envWorkDir     = "REALWORLD_WORKDIR"
 	envOperatorBin = "REALWORLD_OPERATOR_BIN"
-	envCRDs        = "REALWORLD_CRDS"
-	envGiteaStatic = "REALWORLD_GITEA_STATIC"
-	// envBins is where hack/real-bins.sh put the components (default
-	// <repo>/bin/real).
-	envBins = "REALWORLD_BINS"
 	// envKeepLogs keeps every process log and config in that folder.
 	envKeepLogs = "REALWORLD_KEEP_LOGS"
 )
 
-// Addresses inside the namespace. The whole 192.0.2.0/24 (TEST-NET-1) is
-// local there; nothing leaves it.
+// Addresses inside the namespace, as the components use them.
 const (
-	netnsCIDR = "192.0.2.1/24"
-	traefikIP = "192.0.2.1"
-	giteaIP   = "192.0.2.3"
-	// Ports of Traefik's entryPoints; a Gateway listener uses webPort.
-	webPort, websecurePort, traefikPort = 80, 443, 9000
-	giteaPort                           = 3000
-	hooksHost                           = "hooks.example.test"
-	giteaHost                           = "gitea.example.test"
+	traefikIP                           = realworld.TraefikIP
+	webPort, websecurePort, traefikPort = realworld.WebPort, realworld.WebsecurePort, realworld.TraefikPort
+	hooksHost                           = realworld.HooksHost
 )
-
-// hostsFile is /etc/hosts inside the namespace: webhooks go to Traefik,
-// clones and pushes to Gitea, by name, as in a cluster with DNS.
-var hostsFile = fmt.Sprintf("127.0.0.1 localhost\n::1 localhost\n%s %s\n%s %s\n",
-	traefikIP, hooksHost, giteaIP, giteaHost)
-
-// netnsScript sets up loopback with the test network and a default route
-// over it (kube-apiserver picks its advertised address from the default
-// route; packets to other addresses go nowhere), swaps in the hosts file (a
-// private mount, gone with the namespace) and execs the test binary.
-const netnsScript = `set -e
-ip link set lo up
-ip addr add ` + netnsCIDR + ` dev lo
-ip route add default via ` + traefikIP + ` dev lo
-mount --bind "$REALWORLD_HOSTS" /etc/hosts
-exec "$0" "$@"`
 
 func TestRealWorld(t *testing.T) {
 	if testing.Short() {
@@ -112,37 +85,29 @@ func runInNetns(t *testing.T) {
 		t.Fatal(err)
 	}
 	hosts := filepath.Join(p.workDir, "hosts")
-	if err := os.WriteFile(hosts, []byte(hostsFile), 0o644); err != nil {
+	if err := os.WriteFile(hosts, []byte(realworld.HostsFile), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	unshare := []string{"-n", "-m"}
-	if os.Geteuid() != 0 {
-		unshare = append([]string{"-r"}, unshare...)
-	}
-	args := append(unshare, "--", "sh", "-c", netnsScript, exe)
+	var args []string
 	for _, a := range os.Args[1:] {
 		// The outer run owns go test's log of files and env it read.
 		if !strings.HasPrefix(a, "-test.testlogfile") {
 			args = append(args, a)
 		}
 	}
-	cmd := exec.Command("unshare", args...)
-	cmd.Env = append(os.Environ(),
-		envInNetns+"=1", "REALWORLD_HOSTS="+hosts, envWorkDir+"="+p.workDir,
-		envOperatorBin+"="+p.operatorPath, envCRDs+"="+strings.Join(p.crds, string(os.PathListSeparator)),
-		envGiteaStatic+"="+p.giteaStatic)
-	// If this process dies, the inner run gets SIGTERM and Ginkgo's
-	// interrupt handling stops every process it started.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd := realworld.NetnsCommand(hosts, exe, args, append(p.assets.Env(),
+		envInNetns+"=1", envWorkDir+"="+p.workDir, envOperatorBin+"="+p.operatorPath))
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
+	// If this process dies, the inner run gets SIGTERM and Ginkgo's
+	// interrupt handling stops every process it started.
 	runtime.LockOSThread() // Pdeathsig follows the thread that started the child
 	defer runtime.UnlockOSThread()
 	start := time.Now()

@@ -73,7 +73,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 
 	By("starting etcd and kube-apiserver with our, Fleet's, Traefik's and Gateway API's CRDs")
 	start := time.Now()
-	cp, err = startControlPlane(root, workDir, filepath.SplitList(os.Getenv(envCRDs)))
+	cp, err = startControlPlane(root, workDir)
 	Expect(err).NotTo(HaveOccurred())
 	restCfg = cp.Config
 	k8s, err = newClient(restCfg)
@@ -102,9 +102,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	track(manager.Process)
 
 	By("starting Traefik, Fleet's gitjob controller and Gitea")
-	startTraefik(ctx)
-	startFleet(ctx)
-	startGitea(ctx)
+	startComponents(ctx)
 	GinkgoWriter.Printf("real world up in %s\n", time.Since(start).Round(100*time.Millisecond))
 }, NodeTimeout(4*time.Minute))
 
