@@ -19,15 +19,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	fleetv1alpha1 "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/gitsim"
@@ -36,169 +32,141 @@ import (
 // The monorepo scenario: many GitRepos on one repository, each deploying
 // its own path, and pushes that each touch one path. Without
 // targets.pathAware every push triggers every GitRepo; with it, one.
-const monorepoURL = "https://github.com/bench-org/monorepo"
+const (
+	monoRepo = "monorepo"
+	monoSet  = "mono"
+)
 
 func monoName(i int) string { return fmt.Sprintf("mono-%03d", i) }
 func monoPath(i int) string { return fmt.Sprintf("apps/team-%03d", i) }
 
-func createMonorepoGitRepos(ctx context.Context, c client.Client, n int) error {
+// monoResult is one monorepo run.
+type monoResult struct {
+	pathAware       bool
+	planned, sent   int
+	elapsed         time.Duration
+	latencies       []time.Duration
+	non2xx          int
+	writes          writes
+	landed, checked int
+	rssKB, hwmKB    int
+}
+
+// runMonorepo creates o.monoRepos GitRepos on one repository, one path
+// each, and sends the same o.monoPushes pushes (push k touching
+// monoPath(k % monoRepos)) to a receiver without and with pathAware.
+func runMonorepo(ctx context.Context, e *env, o options) (string, error) {
+	if o.monoPushes <= 0 || o.monoRepos <= 0 {
+		return "", nil
+	}
+	fmt.Printf("== monorepo: creating %d GitRepos on %s, one path each\n", o.monoRepos, repoURL(monoRepo))
+	if err := createMonorepo(ctx, e, o.monoRepos); err != nil {
+		return "", err
+	}
+	defer func() { _ = e.deleteRepos(context.WithoutCancel(ctx), monoSet) }()
+	var results []monoResult
+	for _, aware := range []bool{false, true} {
+		if ctx.Err() != nil {
+			break
+		}
+		r, err := e.monorepoRun(ctx, o, aware)
+		if err != nil {
+			return monoTable(results, o), err
+		}
+		results = append(results, r)
+	}
+	return monoTable(results, o), nil
+}
+
+func createMonorepo(ctx context.Context, e *env, n int) error {
 	for i := range n {
 		gr := &fleetv1alpha1.GitRepo{
-			ObjectMeta: metav1.ObjectMeta{Name: monoName(i), Namespace: namespace},
-			Spec:       fleetv1alpha1.GitRepoSpec{Repo: monorepoURL, Branch: "main", Paths: []string{monoPath(i)}},
+			ObjectMeta: metav1.ObjectMeta{Name: monoName(i), Namespace: namespace, Labels: map[string]string{setLabel: monoSet}},
+			Spec: fleetv1alpha1.GitRepoSpec{Repo: repoURL(monoRepo), Branch: "main", Paths: []string{monoPath(i)},
+				PollingInterval: &metav1.Duration{Duration: time.Hour}},
 		}
-		if err := c.Create(ctx, gr); err != nil {
+		if err := e.c.Create(ctx, gr); err != nil {
 			return fmt.Errorf("creating GitRepo %s: %w", gr.Name, err)
 		}
 	}
 	return nil
 }
 
-// monorepoRuns creates o.monoRepos GitRepos on one repository and runs the
-// same pushes against a receiver without and with pathAware.
-func (env loadEnv) monorepoRuns(ctx context.Context, o options) (string, error) {
-	if o.monoPushes <= 0 || o.monoRepos <= 0 {
-		return "", nil
-	}
-	fmt.Printf("== creating %d GitRepos on %s, one path each\n", o.monoRepos, monorepoURL)
-	if err := createMonorepoGitRepos(ctx, env.c, o.monoRepos); err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "## Monorepo: %d GitRepos on one repository with distinct spec.paths, %d signed GitHub pushes each touching one path\n\n", o.monoRepos, o.monoPushes)
-	b.WriteString("| targets.pathAware | pushes | workers | req/s | p50 | p99 | non-2xx | GitRepo PATCHes | PATCHes/push | final commits right |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	var errs []error
-	for i, aware := range []bool{false, true} {
-		if ctx.Err() != nil {
-			break
-		}
-		sc := scenario{name: fmt.Sprintf("monorepo, pathAware %t (window 0s, qps 1000)", aware), window: "0s", qps: 1000, burst: 1000,
-			repos: o.monoRepos, requests: o.monoPushes, workers: o.workers, pathAware: aware}
-		r, err := env.runMonorepo(ctx, fmt.Sprintf("mono-%d", i), sc, o.maxDuration)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", sc.name, err))
-			continue
-		}
-		non2xx := 0
-		for code, n := range r.codes {
-			if code < 200 || code > 299 {
-				non2xx += n
-			}
-		}
-		pushes := fmt.Sprint(r.sent)
-		if r.sent < r.requests {
-			pushes = fmt.Sprintf("%d of %d (time bound)", r.sent, r.requests)
-		}
-		fmt.Fprintf(&b, "| %t | %s | %d | %.1f | %s | %s | %d | %.0f | %.2f | %d/%d |\n", aware, pushes, r.workers,
-			float64(r.sent)/r.elapsed.Seconds(), pct(r.latencies, 50), pct(r.latencies, 99), non2xx,
-			r.patches, r.patches/float64(max(r.sent, 1)), r.correct, r.checked)
-	}
-	b.WriteString("\nPATCHes are kube-apiserver's apiserver_request_total{resource=\"gitrepos\",verb=\"PATCH\"} during the run (status, and spec pollingInterval on a GitRepo's first trigger).\n")
-	if len(errs) > 0 {
-		return b.String(), fmt.Errorf("monorepo runs: %v", errs)
-	}
-	return b.String(), nil
-}
-
-// runMonorepo sends push k, touching monoPath(k % repos), from sc.workers
-// workers, and checks that every GitRepo ends at the last commit meant for
-// it: the last push under its path with pathAware, else the last push.
-func (env loadEnv) runMonorepo(ctx context.Context, name string, sc scenario, maxDuration time.Duration) (result, error) {
-	r := result{scenario: sc, codes: map[int]int{}}
-	rcv, secret, err := env.startReceiver(ctx, name, sc)
-	if rcv != nil {
-		defer func() { _ = rcv.Stop(30 * time.Second) }()
-	}
+// monorepoRun is one receiver (window 0, so every push is its own write and
+// the difference is the number of GitRepos written) sent the monorepo
+// pushes from o.clients clients.
+func (e *env) monorepoRun(ctx context.Context, o options, aware bool) (monoResult, error) {
+	r := monoResult{pathAware: aware, planned: o.monoPushes}
+	fmt.Printf("== monorepo: our receiver, pathAware %t, %d pushes over %d paths, %d clients\n", aware, o.monoPushes, o.monoRepos, o.clients)
+	t, err := e.startOursTargets(ctx, fmt.Sprintf("{pathAware: %t}", aware), "0s", o.qps, o.burst, monoRepo+"-warm-up")
+	defer t.stop()
 	if err != nil {
 		return r, err
 	}
-	before, err := gitRepoPatches(ctx, env.cp)
+	ds := make([]delivery, o.monoPushes)
+	for k := range ds {
+		p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: repoURL(monoRepo), Branch: "main", Commit: gitsim.RandomSHA(),
+			Commits: gitsim.Changed(monoPath(k%o.monoRepos) + "/deployment.yaml")}
+		if ds[k], err = newDelivery(p, e.secret); err != nil {
+			return r, err
+		}
+	}
+	before, err := e.apiWrites(ctx)
 	if err != nil {
 		return r, err
 	}
-	commits := make([]string, sc.requests)
-	for k := range commits {
-		commits[k] = gitsim.RandomSHA()
-	}
-	fmt.Printf("== %s: %d pushes over %d paths, %d workers (at most %s)\n", sc.name, sc.requests, sc.repos, sc.workers, maxDuration)
-	sendMonorepo(ctx, &r, rcv.Endpoints.WebhookURL(), secret, commits, maxDuration)
-
+	res := closedLoop(ctx, t.url, ds, o.clients, o.monoMax)
+	r.rssKB, r.hwmKB = t.rss()
+	r.elapsed = res.elapsed
 	want := map[string]string{}
-	for k := range r.sent {
-		if sc.pathAware {
-			want[monoName(k%sc.repos)] = commits[k]
+	for k, oc := range res.outcomes {
+		if !oc.sent {
 			continue
 		}
-		for i := range sc.repos {
-			want[monoName(i)] = commits[k]
+		r.sent++
+		r.latencies = append(r.latencies, oc.latency)
+		if oc.code/100 != 2 {
+			r.non2xx++
+		}
+		if aware {
+			want[monoName(k%o.monoRepos)] = ds[k].commit
+			continue
+		}
+		for i := range o.monoRepos {
+			want[monoName(i)] = ds[k].commit
 		}
 	}
-	_ = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 120*time.Second, true, func(ctx context.Context) (bool, error) {
-		ok, n, err := monorepoLanded(ctx, env.c, want)
-		r.correct, r.checked = ok, n
-		return err == nil && ok == n, nil
-	})
-	after, err := gitRepoPatches(ctx, env.cp)
+	r.checked = len(want)
+	r.landed = e.waitLanded(ctx, want, 30*time.Second)
+	after, err := e.settleWrites(ctx, 500*time.Millisecond)
 	if err != nil {
 		return r, err
 	}
-	r.patches = after - before
+	r.writes = after.sub(before)
+	fmt.Printf("   pathAware %t: %d sent, %.1f/s, p50 %s, %.2f GitRepo writes/push, %d/%d landed\n", aware, r.sent,
+		float64(r.sent)/r.elapsed.Seconds(), fmtDur(percentile(r.latencies, 50)), r.writes.gitRepos/float64(max(r.sent, 1)), r.landed, r.checked)
 	return r, nil
 }
 
-func sendMonorepo(ctx context.Context, r *result, url string, secret []byte, commits []string, maxDuration time.Duration) {
-	sc := r.scenario
-	hc := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: sc.workers, MaxConnsPerHost: sc.workers}}
-	lat := make([]time.Duration, sc.requests)
-	codes := make([]int, sc.requests)
-	jobs := make(chan int)
-	start := time.Now()
-	deadline := time.After(maxDuration)
-	var wg sync.WaitGroup
-	for range sc.workers {
-		wg.Go(func() {
-			for k := range jobs {
-				p := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: monorepoURL, Branch: "main", Commit: commits[k],
-					Commits: gitsim.Changed(monoPath(k%sc.repos) + "/deployment.yaml")}
-				t0 := time.Now()
-				code, err := post(ctx, hc, url, p, secret)
-				lat[k] = time.Since(t0)
-				if err != nil {
-					code = -1
-				}
-				codes[k] = code
-			}
-		})
+func monoTable(results []monoResult, o options) string {
+	if len(results) == 0 {
+		return ""
 	}
-	sent := 0
-send:
-	for ; sent < sc.requests; sent++ {
-		select {
-		case jobs <- sent:
-		case <-deadline:
-			break send
-		case <-ctx.Done():
-			break send
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n## Monorepo: %d GitRepos on one repository with distinct spec.paths, %d signed GitHub pushes each touching one path\n\n", o.monoRepos, o.monoPushes)
+	fmt.Fprintf(&b, "Our receiver, window 0s, qps %d, %d closed-loop clients, at most %s per run.\n\n", o.qps, o.clients, o.monoMax)
+	b.WriteString("| targets.pathAware | pushes | req/s | p50 | p99 | non-2xx | GitRepo writes | GitRepo writes/push | API writes/push (Events included) | final commits right | RSS (peak) |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, r := range results {
+		pushes := fmt.Sprint(r.sent)
+		if r.sent < r.planned {
+			pushes = fmt.Sprintf("%d of %d (time bound)", r.sent, r.planned)
 		}
+		fmt.Fprintf(&b, "| %t | %s | %.1f | %s | %s | %d | %.0f | %.2f | %.2f | %d/%d | %.1f MiB (%.1f MiB) |\n",
+			r.pathAware, pushes, float64(r.sent)/r.elapsed.Seconds(), fmtDur(percentile(r.latencies, 50)), fmtDur(percentile(r.latencies, 99)),
+			r.non2xx, r.writes.gitRepos, r.writes.gitRepos/float64(max(r.sent, 1)), r.writes.total()/float64(max(r.sent, 1)),
+			r.landed, r.checked, mib(r.rssKB), mib(r.hwmKB))
 	}
-	close(jobs)
-	wg.Wait()
-	r.elapsed, r.sent, r.latencies = time.Since(start), sent, lat[:sent]
-	for _, code := range codes[:sent] {
-		r.codes[code]++
-	}
-}
-
-func monorepoLanded(ctx context.Context, c client.Client, want map[string]string) (ok, n int, err error) {
-	var list fleetv1alpha1.GitRepoList
-	if err := c.List(ctx, &list, client.InNamespace(namespace)); err != nil {
-		return 0, 0, fmt.Errorf("listing GitRepos: %w", err)
-	}
-	for _, gr := range list.Items {
-		if w, found := want[gr.Name]; found && gr.Status.WebhookCommit == w {
-			ok++
-		}
-	}
-	return ok, len(want), nil
+	b.WriteString("\nWrites are kube-apiserver's own apiserver_request_total (non-read verbs) on gitrepos and events during the run.\n")
+	return b.String()
 }

@@ -117,6 +117,15 @@ type apiCounter struct {
 	requests map[string]int // "METHOD path"
 	outage   atomic.Bool
 	refused  atomic.Int64
+	// beforeSpecPatch runs once before the next GitRepo spec PATCH is sent.
+	beforeSpecPatch func()
+}
+
+// onNextSpecPatch runs f before the next GitRepo spec patch reaches the API.
+func (a *apiCounter) onNextSpecPatch(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.beforeSpecPatch = f
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
@@ -134,7 +143,14 @@ func (a *apiCounter) wrap(next http.RoundTripper) http.RoundTripper {
 			a.requests = map[string]int{}
 		}
 		a.requests[r.Method+" "+r.URL.Path]++
+		var hook func()
+		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/gitrepos/") && !strings.HasSuffix(r.URL.Path, "/status") {
+			hook, a.beforeSpecPatch = a.beforeSpecPatch, nil
+		}
 		a.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
 		return next.RoundTrip(r)
 	})
 }
@@ -150,6 +166,35 @@ func (a *apiCounter) specWrites(ns, name string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.requests[fmt.Sprintf("PATCH /apis/fleet.cattle.io/v1alpha1/namespaces/%s/gitrepos/%s", ns, name)]
+}
+
+// eventWrites is how many Event writes (create or patch, both Event APIs)
+// reached the API in a namespace.
+func (a *apiCounter) eventWrites(ns string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for k, v := range a.requests {
+		method, path, _ := strings.Cut(k, " ")
+		if method != http.MethodGet && strings.Contains(path, "/namespaces/"+ns+"/events") {
+			n += v
+		}
+	}
+	return n
+}
+
+// gitRepoWrites is every write to GitRepos in a namespace: spec and status.
+func (a *apiCounter) gitRepoWrites(ns string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for k, v := range a.requests {
+		method, path, _ := strings.Cut(k, " ")
+		if method != http.MethodGet && strings.Contains(path, "/namespaces/"+ns+"/gitrepos") {
+			n += v
+		}
+	}
+	return n
 }
 
 const (

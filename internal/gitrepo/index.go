@@ -45,10 +45,11 @@ func IndexFunc(obj client.Object) []string {
 
 // Transform is the cache transform for GitRepos: it keeps only what
 // matching and writing read (identity, labels, the watch-paths annotation,
-// repo, branch, revision, paths, pollingInterval, webhookSecret,
-// status.webhookCommit) and drops the rest (managedFields, other annotations
-// such as last-applied-configuration, targets, status resources and
-// conditions), so the receiver's memory stays small with many GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
+// repo, branch, revision, paths, pollingInterval, disablePolling,
+// webhookSecret, status.webhookCommit) and drops the rest (managedFields,
+// other annotations such as last-applied-configuration, targets, status
+// resources and conditions), so the receiver's memory stays small with many
+// GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
 // passes through unchanged.
 func Transform(obj any) (any, error) {
 	gr, ok := obj.(*fleet.GitRepo)
@@ -77,6 +78,7 @@ func Transform(obj any) (any, error) {
 			Revision:        gr.Spec.Revision,
 			Paths:           gr.Spec.Paths,
 			PollingInterval: gr.Spec.PollingInterval,
+			DisablePolling:  gr.Spec.DisablePolling,
 			WebhookSecret:   gr.Spec.WebhookSecret,
 		},
 		Status: fleet.GitRepoStatus{
