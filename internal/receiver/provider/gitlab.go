@@ -49,6 +49,10 @@ func (GitLab) Verify(h http.Header, _, _, secret []byte) error {
 	return verifyToken(h.Get("X-Gitlab-Token"), secret)
 }
 
+// AuthenticatesByHeader implements HeaderAuthenticator: the token is a
+// header.
+func (GitLab) AuthenticatesByHeader() bool { return true }
+
 type gitlabPush struct {
 	ObjectKind  string `json:"object_kind"`
 	Ref         string `json:"ref"`
