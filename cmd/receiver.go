@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -98,6 +99,7 @@ func runReceiver(args []string) int {
 		*secretName = (&v1alpha1.WebhookReceiver{ObjectMeta: ctrl.ObjectMeta{Name: *name}}).SecretNameOrDefault()
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	setGCPercent()
 	log := ctrl.Log.WithName("receiver")
 	if err := serveReceiver(ctrl.SetupSignalHandler(), receiverFlags{
 		name: *name, namespace: *namespace, secretName: *secretName, kubeconfig: *kubeconfig,
@@ -108,6 +110,18 @@ func runReceiver(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// receiverGCPercent is the receiver's GOGC unless the environment sets one.
+// Its heap is mostly the GitRepo cache, which stays put: collecting at 50%
+// growth instead of Go's 100% keeps the heap within 1.5 times the cache
+// (about 15 MiB less with 10,000 GitRepos) for a little more GC work.
+const receiverGCPercent = 50
+
+func setGCPercent() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(receiverGCPercent)
+	}
 }
 
 type receiverFlags struct {

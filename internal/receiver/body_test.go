@@ -174,3 +174,28 @@ func (r *recorder) Write(b []byte) (int, error) {
 	}
 	return r.body.Write(b)
 }
+
+// FuzzFormField: whenever url.ParseQuery reads a form without error,
+// formField finds the same payload it does.
+func FuzzFormField(f *testing.F) {
+	for _, seed := range []string{"payload=%7B%7D&x=1", "a=1&p%61yload=a+b", "payload", "x=%zz&payload=1"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, qerr := url.ParseQuery(string(body))
+		if qerr != nil {
+			return
+		}
+		raw, err := formField(body, "payload")
+		if err != nil {
+			if _, ok := v["payload"]; ok {
+				t.Fatalf("formField misses the payload field ParseQuery finds: %v", err)
+			}
+			return
+		}
+		got, err := unescapeForm(raw)
+		if err != nil || string(got) != v.Get("payload") {
+			t.Fatalf("formField gives %q (%v), ParseQuery %q", got, err, v.Get("payload"))
+		}
+	})
+}
