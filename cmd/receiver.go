@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -61,6 +62,8 @@ func runReceiver(args []string) int {
 	probeAddr := fs.String("health-probe-bind-address", ":8081", "address the health probe endpoint binds to")
 	metricsAddr := fs.String("metrics-bind-address", ":8082", "address the metrics endpoint binds to (0 disables it)")
 	maxBody := fs.Int64("max-body-bytes", receiver.DefaultMaxBodyBytes, "largest webhook body accepted; larger gets 413")
+	maxInflight := fs.Int64("max-inflight-bytes", receiver.DefaultMaxInflightBytes,
+		"bytes the bodies of webhooks being served may hold at once; beyond it a webhook gets 503 with Retry-After")
 	ackTimeout := fs.Duration("ack-timeout", receiver.DefaultAckTimeout, "how long a webhook waits for its GitRepo writes before 202")
 	maxPending := fs.Int("max-pending", dispatch.DefaultMaxPending, "GitRepos with a pending write beyond which webhooks get 503")
 	grace := fs.Duration("shutdown-grace-period", dispatch.DefaultShutdownGrace, "how long shutdown may take to flush pending GitRepo writes")
@@ -87,6 +90,8 @@ func runReceiver(args []string) int {
 		return usageError("--ack-timeout must be positive")
 	case *maxBody <= 0:
 		return usageError("--max-body-bytes must be positive")
+	case *maxInflight < *maxBody:
+		return usageError("--max-inflight-bytes must be at least --max-body-bytes")
 	case *grace <= 0:
 		return usageError("--shutdown-grace-period must be positive")
 	}
@@ -94,11 +99,12 @@ func runReceiver(args []string) int {
 		*secretName = (&v1alpha1.WebhookReceiver{ObjectMeta: ctrl.ObjectMeta{Name: *name}}).SecretNameOrDefault()
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	setGCPercent()
 	log := ctrl.Log.WithName("receiver")
 	if err := serveReceiver(ctrl.SetupSignalHandler(), receiverFlags{
 		name: *name, namespace: *namespace, secretName: *secretName, kubeconfig: *kubeconfig,
 		bindAddr: *bindAddr, probeAddr: *probeAddr, metricsAddr: *metricsAddr,
-		maxBody: *maxBody, ackTimeout: *ackTimeout, maxPending: *maxPending, grace: *grace,
+		maxBody: *maxBody, maxInflight: *maxInflight, ackTimeout: *ackTimeout, maxPending: *maxPending, grace: *grace,
 	}); err != nil {
 		log.Error(err, "receiver failed")
 		return 1
@@ -106,10 +112,22 @@ func runReceiver(args []string) int {
 	return 0
 }
 
+// receiverGCPercent is the receiver's GOGC unless the environment sets one.
+// Its heap is mostly the GitRepo cache, which stays put: collecting at 50%
+// growth instead of Go's 100% keeps the heap within 1.5 times the cache
+// (about 15 MiB less with 10,000 GitRepos) for a little more GC work.
+const receiverGCPercent = 50
+
+func setGCPercent() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(receiverGCPercent)
+	}
+}
+
 type receiverFlags struct {
 	name, namespace, secretName, kubeconfig string
 	bindAddr, probeAddr, metricsAddr        string
-	maxBody                                 int64
+	maxBody, maxInflight                    int64
 	ackTimeout, grace                       time.Duration
 	maxPending                              int
 }
@@ -249,12 +267,13 @@ func addDispatcher(ctx context.Context, mgr manager.Manager, key types.Namespace
 // and readiness checks, to mgr.
 func addWebhookServer(mgr manager.Manager, d push.Dispatcher, f receiverFlags, log logr.Logger) error {
 	srv := receiver.NewServer(receiver.Options{
-		BindAddress:  f.bindAddr,
-		MaxBodyBytes: f.maxBody,
-		AckTimeout:   f.ackTimeout,
-		Settings:     receiver.NewCacheSettings(mgr.GetClient(), f.name, f.namespace, f.secretName),
-		Dispatcher:   d,
-		Logger:       log,
+		BindAddress:      f.bindAddr,
+		MaxBodyBytes:     f.maxBody,
+		MaxInflightBytes: f.maxInflight,
+		AckTimeout:       f.ackTimeout,
+		Settings:         receiver.NewCacheSettings(mgr.GetClient(), f.name, f.namespace, f.secretName),
+		Dispatcher:       d,
+		Logger:           log,
 	})
 	if err := mgr.Add(srv); err != nil {
 		return fmt.Errorf("adding webhook server: %w", err)

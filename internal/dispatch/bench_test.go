@@ -202,7 +202,7 @@ func BenchmarkLookup(b *testing.B) {
 			reqs := make([]push.Request, 64)
 			for i := range reqs {
 				reqs[i] = githubPush(fmt.Sprintf("org/repo-%05d", (i*7919)%n), "main", "c0")
-				reqs[i].Authenticated = false
+				reqs[i].Authenticated, reqs[i].Hosts = false, []string{"github.com"}
 			}
 			ctx := context.Background()
 			b.ReportAllocs()
@@ -239,7 +239,7 @@ func BenchmarkWritesPerBurst(b *testing.B) {
 				go func() { _ = d.Start(ctx); close(done) }()
 				for i := range tc.pushes {
 					req := githubPush(fmt.Sprintf("org/repo-%05d", i%tc.repos), "main", fmt.Sprintf("burst-%d", i))
-					req.Authenticated = false
+					req.Authenticated, req.Hosts = false, []string{"github.com"}
 					if _, err := d.Dispatch(ended, req); err != nil {
 						b.Fatal(err)
 					}

@@ -308,6 +308,9 @@ func TestPollingInterval(t *testing.T) {
 			for i := range 3 {
 				req := githubPush("org/app", "main", fmt.Sprintf("c%d", i))
 				req.Authenticated = tc.authenticated
+				if !tc.authenticated {
+					req.Hosts = []string{"github.com"} // allowUnauthenticated binds to hosts
+				}
 				if _, err := fe.d.Dispatch(context.Background(), req); err != nil {
 					t.Fatal(err)
 				}

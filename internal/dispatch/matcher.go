@@ -108,38 +108,67 @@ func (m *matcher) match(ctx context.Context, ev *push.Event) {
 		return
 	}
 	seen := map[string]bool{}
+	layout := gitrepo.LayoutOf(ev.Provider)
 	for _, u := range ev.RepoURLs {
-		key, err := gitrepo.NormalizeURL(u)
-		if err != nil || seen[key] {
+		keys, err := gitrepo.Keys(u, layout)
+		if err != nil {
 			continue
 		}
-		seen[key] = true
-		if !slices.Contains(m.looked, key) {
-			m.looked = append(m.looked, key)
+		// Answers name the repository as the payload does, not every
+		// form the provider's layout adds.
+		if !slices.Contains(m.looked, keys[0]) {
+			m.looked = append(m.looked, keys[0])
 		}
-		opts := []client.ListOption{client.MatchingFields{gitrepo.IndexRepoURL: key}}
-		if !m.listsAllNamespaces() {
-			opts = append(opts, client.InNamespace(m.scope.Namespace))
-		}
-		var list fleet.GitRepoList
-		if err := m.client.List(ctx, &list, opts...); err != nil {
-			m.transient = fmt.Errorf("listing GitRepos for %s: %w", key, err)
-			continue
-		}
-		for i := range list.Items {
-			m.consider(ctx, &list.Items[i], ev)
+		for _, key := range keys {
+			if !seen[key] {
+				seen[key] = true
+				m.lookup(ctx, key, ev)
+			}
 		}
 	}
 }
 
+// lookup considers the GitRepos indexed under one normalised repository key.
+func (m *matcher) lookup(ctx context.Context, key string, ev *push.Event) {
+	if !m.hostAllowed(key) {
+		m.why("%s: an unsigned %s delivery may only trigger GitRepos on hosts %s", key, ev.Provider, strings.Join(m.req.Hosts, ", "))
+		return
+	}
+	opts := []client.ListOption{client.MatchingFields{gitrepo.IndexRepoURL: key}}
+	if !m.listsAllNamespaces() {
+		opts = append(opts, client.InNamespace(m.scope.Namespace))
+	}
+	var list fleet.GitRepoList
+	if err := m.client.List(ctx, &list, opts...); err != nil {
+		m.transient = fmt.Errorf("listing GitRepos for %s: %w", key, err)
+		return
+	}
+	for i := range list.Items {
+		m.consider(ctx, &list.Items[i], ev)
+	}
+}
+
+// hostAllowed reports whether this request may trigger GitRepos under the
+// normalised repository key: an authenticated one always, an unsigned one
+// only on the hosts its provider allows unsigned deliveries for.
+func (m *matcher) hostAllowed(key string) bool {
+	if m.req.Authenticated {
+		return true
+	}
+	host, _, _ := strings.Cut(key, "/")
+	return slices.Contains(m.req.Hosts, host)
+}
+
 func (m *matcher) consider(ctx context.Context, gr *fleet.GitRepo, ev *push.Event) {
 	id := gr.Namespace + "/" + gr.Name
+	// GitRepos outside the targets are never named in an answer: only in
+	// the debug log.
 	if !m.scope.AllowsNamespace(gr.Namespace, m.namespaceLabelsOf(ctx, gr.Namespace)) {
-		m.why("%s: namespace not in targets.namespaceSelector", id)
+		m.log.V(1).Info("GitRepo passed over: namespace not in targets.namespaceSelector", "gitrepo", id)
 		return
 	}
 	if !m.scope.Selects(gr) {
-		m.why("%s: labels not in targets.selector", id)
+		m.log.V(1).Info("GitRepo passed over: labels not in targets.selector", "gitrepo", id)
 		return
 	}
 	if ok, why := gitrepo.MatchRef(&gr.Spec, ev); !ok {

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
 
 // Host aliases that serve the same repositories as another host: GitHub's and
@@ -38,15 +40,6 @@ var hostAliases = map[string]string{
 	"www.bitbucket.org":    "bitbucket.org",
 }
 
-// SaaS hosts whose path layout is known; the Bitbucket Server rewrites below
-// are not applied to them, so a GitLab group named "scm" cannot alias.
-var knownHosts = map[string]bool{
-	"github.com":    true,
-	"gitlab.com":    true,
-	"bitbucket.org": true,
-	"dev.azure.com": true,
-}
-
 // NormalizeURL turns any form of a Git remote URL into the key GitRepos are
 // indexed by: lower-case host without scheme, user or port, then the
 // repository path without a trailing ".git" or "/".
@@ -56,27 +49,97 @@ var knownHosts = map[string]bool{
 // an org differently from the GitRepo. Self-hosted servers with
 // case-sensitive paths where two repos differ only in case are not supported.
 //
-// Provider-specific forms fold onto one key so every clone URL of a repo
-// matches every other:
+// Forms fold onto one key only where the host says which provider serves
+// it, so every clone URL of a repo matches every other:
 //   - scp-style git@host:org/repo == ssh://git@host/org/repo == https://host/org/repo.git
 //   - ssh.github.com:443 == github.com (likewise altssh.gitlab.com, altssh.bitbucket.org)
-//   - Bitbucket Server: /scm/PROJ/repo.git (HTTP clone) == /PROJ/repo.git (SSH clone)
-//     == /projects/PROJ/repos/repo/browse (web); personal repos /scm/~user/repo
-//     == /users/user/repos/repo
 //   - Azure DevOps: dev.azure.com/org/project/_git/repo ==
 //     git@ssh.dev.azure.com:v3/org/project/repo == org.visualstudio.com/project/_git/repo
+//
+// On any other host the path is kept as it is: /scm/team/app, /team/_git/app
+// and /team/app are three repositories. The layouts of self-hosted Bitbucket
+// Server and Azure DevOps Server apply only to a delivery of that provider,
+// through Keys.
 func NormalizeURL(raw string) (string, error) {
+	host, segs, err := hostSegments(raw)
+	if err != nil {
+		return "", err
+	}
+	return host + "/" + strings.Join(segs, "/"), nil
+}
+
+// NormalizeHost is a host as NormalizeURL keys it: lower-case, without a
+// trailing dot, with the SSH and www aliases of the SaaS hosts folded.
+func NormalizeHost(host string) string {
+	host = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(host)), ".")
+	if a, ok := hostAliases[host]; ok {
+		return a
+	}
+	return host
+}
+
+// Layout is the repository path layout of the provider a delivery came
+// from, for the forms its URLs take on a self-hosted server.
+type Layout int
+
+const (
+	// LayoutPlain: the path is the repository, as on GitHub, GitLab, Gogs
+	// and Gitea.
+	LayoutPlain Layout = iota
+	// LayoutBitbucketServer: Bitbucket Server / Data Center, where
+	// /scm/PROJ/repo (HTTP clone, after any context path), /PROJ/repo (SSH
+	// clone) and /projects/PROJ/repos/repo[/browse] (web) are one
+	// repository; personal ones are /scm/~user/repo, /~user/repo and
+	// /users/user/repos/repo[/browse].
+	LayoutBitbucketServer
+)
+
+// LayoutOf is the path layout of a provider, by its key (push.Event.Provider).
+// A provider whose self-hosted URLs take several forms adds its Layout here
+// and in Keys.
+func LayoutOf(provider string) Layout {
+	switch provider {
+	case v1alpha1.SecretKeyBitbucketServer:
+		return LayoutBitbucketServer
+	}
+	return LayoutPlain
+}
+
+// Keys returns every index key under which a GitRepo of the repository a
+// delivery names in raw may be found: NormalizeURL's key first, then, for a
+// provider whose layout gives a repository several path forms, the keys of
+// the other forms on the same host. Only a delivery of that provider may use
+// its layout: the payload says which server sent it, a GitRepo's URL alone
+// does not.
+func Keys(raw string, l Layout) ([]string, error) {
+	host, segs, err := hostSegments(raw)
+	if err != nil {
+		return nil, err
+	}
+	keys := []string{host + "/" + strings.Join(segs, "/")}
+	if l == LayoutBitbucketServer {
+		for _, form := range bitbucketServerForms(segs) {
+			if k := host + "/" + strings.Join(form, "/"); k != keys[0] {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys, nil
+}
+
+// hostSegments parses raw into its key's host and lower-case path segments.
+func hostSegments(raw string) (string, []string, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return "", errors.New("empty repository URL")
+		return "", nil, errors.New("empty repository URL")
 	}
 	host, p, err := splitHostPath(s)
 	if err != nil {
-		return "", fmt.Errorf("repository URL %q: %w", raw, err)
+		return "", nil, fmt.Errorf("repository URL %q: %w", raw, err)
 	}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
 	if host == "" {
-		return "", fmt.Errorf("repository URL %q: no host", raw)
+		return "", nil, fmt.Errorf("repository URL %q: no host", raw)
 	}
 	segs := make([]string, 0, 4)
 	for seg := range strings.SplitSeq(p, "/") {
@@ -85,7 +148,7 @@ func NormalizeURL(raw string) (string, error) {
 			continue
 		case ".", "..":
 			// Never let a path trick alias another repository.
-			return "", fmt.Errorf("repository URL %q: relative path segment", raw)
+			return "", nil, fmt.Errorf("repository URL %q: relative path segment", raw)
 		}
 		segs = append(segs, strings.ToLower(seg))
 	}
@@ -98,11 +161,11 @@ func NormalizeURL(raw string) (string, error) {
 	if a, ok := hostAliases[host]; ok {
 		host = a
 	}
-	host, segs = rewriteProvider(host, segs)
+	host, segs = rewriteAzure(host, segs)
 	if len(segs) == 0 {
-		return "", fmt.Errorf("repository URL %q: no repository path", raw)
+		return "", nil, fmt.Errorf("repository URL %q: no repository path", raw)
 	}
-	return host + "/" + strings.Join(segs, "/"), nil
+	return host, segs, nil
 }
 
 // splitHostPath separates host and path of a URL with a scheme, an scp-style
@@ -160,10 +223,11 @@ func firstIndexOr(s, sub string, def int) int {
 	return def
 }
 
-// rewriteProvider folds provider-specific path layouts onto one form.
-func rewriteProvider(host string, segs []string) (string, []string) {
-	// Azure DevOps: SSH host with a "v3" path prefix, and legacy
-	// <org>.visualstudio.com URLs (optionally with DefaultCollection).
+// rewriteAzure folds Azure DevOps' own hosts onto dev.azure.com/org/project/repo:
+// the SSH host with its "v3" path prefix, legacy <org>.visualstudio.com URLs
+// (optionally with DefaultCollection), and the _git segment of HTTPS URLs.
+// Other hosts are left alone: there _git is part of the path.
+func rewriteAzure(host string, segs []string) (string, []string) {
 	switch {
 	case host == "ssh.dev.azure.com" || host == "vs-ssh.visualstudio.com":
 		if len(segs) > 0 && segs[0] == "v3" {
@@ -177,22 +241,63 @@ func rewriteProvider(host string, segs []string) (string, []string) {
 		}
 		host = "dev.azure.com"
 		segs = append([]string{org}, segs...)
+	case host != "dev.azure.com":
+		return host, segs
 	}
-	// Azure DevOps (cloud and Server): .../project/_git/repo.
 	if n := len(segs); n >= 2 && segs[n-2] == "_git" {
 		segs = append(segs[:n-2:n-2], segs[n-1])
 	}
-	if knownHosts[host] {
-		return host, segs
-	}
-	// Bitbucket Server / Data Center.
-	switch n := len(segs); {
-	case n == 3 && segs[0] == "scm":
-		segs = segs[1:]
-	case (n == 4 || n == 5 && segs[4] == "browse") && segs[2] == "repos" && segs[0] == "projects":
-		segs = []string{segs[1], segs[3]}
-	case (n == 4 || n == 5 && segs[4] == "browse") && segs[2] == "repos" && segs[0] == "users":
-		segs = []string{"~" + segs[1], segs[3]}
-	}
 	return host, segs
+}
+
+// bitbucketServerForms returns the path forms of the Bitbucket Server
+// repository segs names in any of its forms, nil when segs is none of them.
+// The HTTP forms keep a context path (a server under /bitbucket); the SSH
+// form never has one.
+func bitbucketServerForms(segs []string) [][]string {
+	var prefix []string
+	var owner, repo string
+	n := len(segs)
+	switch {
+	case n >= 3 && segs[n-3] == "scm":
+		prefix, owner, repo = segs[:n-3], segs[n-2], segs[n-1]
+	case n >= 5 && segs[n-1] == "browse" && segs[n-3] == "repos":
+		prefix, owner, repo = segs[:n-5], webOwner(segs[n-5], segs[n-4]), segs[n-2]
+	case n >= 4 && segs[n-2] == "repos":
+		prefix, owner, repo = segs[:n-4], webOwner(segs[n-4], segs[n-3]), segs[n-1]
+	case n == 2:
+		owner, repo = segs[0], segs[1]
+	}
+	if owner == "" {
+		return nil
+	}
+	web := []string{"projects", owner}
+	if user, ok := strings.CutPrefix(owner, "~"); ok {
+		web = []string{"users", user}
+	}
+	join := func(parts ...[]string) []string {
+		var out []string
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	return [][]string{
+		join(prefix, []string{"scm", owner, repo}),
+		{owner, repo},
+		join(prefix, web, []string{"repos", repo}),
+		join(prefix, web, []string{"repos", repo, "browse"}),
+	}
+}
+
+// webOwner is the owner segment of a web URL's projects/PROJ or users/user:
+// PROJ, or ~user; "" when it is neither.
+func webOwner(kind, name string) string {
+	switch kind {
+	case "projects":
+		return name
+	case "users":
+		return "~" + name
+	}
+	return ""
 }

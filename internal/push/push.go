@@ -49,9 +49,14 @@ type Event struct {
 type Request struct {
 	Events []Event
 	// Authenticated is true when the request verified with a provider secret,
-	// false when it was let in by allowUnauthenticated. Only an authenticated
-	// request may set a GitRepo's spec.pollingInterval.
+	// false when its provider allows unsigned deliveries
+	// (allowUnauthenticated). Only an authenticated request may set a
+	// GitRepo's spec.pollingInterval.
 	Authenticated bool
+	// Hosts bounds an unauthenticated request: it may only trigger GitRepos
+	// whose normalised repository host is one of these (its provider's
+	// allowUnauthenticated hosts, lower-case). Ignored when Authenticated.
+	Hosts []string
 	// Verify reports whether this request's signature or token verifies with
 	// the given secret, the way its provider checks it (constant time). The
 	// dispatcher uses it for GitRepos that name their own spec.webhookSecret.

@@ -19,6 +19,7 @@ package receiver
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -29,6 +30,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/gitrepo"
 )
 
 // Settings is where the handler reads, per request, which providers are
@@ -40,8 +42,12 @@ type Settings interface {
 	SecretFor(providerKey string) ([]byte, bool)
 	// Enabled reports whether the provider is in spec.providers.
 	Enabled(providerKey string) bool
-	// AllowUnauthenticated is spec.allowUnauthenticated.
-	AllowUnauthenticated() bool
+	// Unauthenticated reports whether the provider accepts unsigned
+	// deliveries (its allowUnauthenticated), and for GitRepos on which hosts
+	// (normalised, see gitrepo.NormalizeHost). An enabled provider that does
+	// not is configured with a secret: it never accepts an unsigned
+	// delivery, even while its key is missing.
+	Unauthenticated(providerKey string) (hosts []string, ok bool)
 }
 
 // StaticSettings is a fixed Settings, for tests and the dev mode.
@@ -49,8 +55,10 @@ type StaticSettings struct {
 	// Secrets by provider key.
 	Secrets map[string][]byte
 	// Providers enabled; nil enables every provider.
-	Providers     []string
-	AllowUnauthed bool
+	Providers []string
+	// Unsigned maps the providers that accept unsigned deliveries to the
+	// hosts whose GitRepos those may trigger.
+	Unsigned map[string][]string
 }
 
 // SecretFor implements Settings.
@@ -72,8 +80,22 @@ func (s StaticSettings) Enabled(key string) bool {
 	return false
 }
 
-// AllowUnauthenticated implements Settings.
-func (s StaticSettings) AllowUnauthenticated() bool { return s.AllowUnauthed }
+// Unauthenticated implements Settings.
+func (s StaticSettings) Unauthenticated(key string) ([]string, bool) {
+	hosts, ok := s.Unsigned[key]
+	return normalizeHosts(hosts), ok
+}
+
+// normalizeHosts keys hosts the way GitRepo URLs are keyed.
+func normalizeHosts(hosts []string) []string {
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		if h = gitrepo.NormalizeHost(h); h != "" && !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
 
 // cacheSettings reads the receiver's own WebhookReceiver and Secret through
 // a controller-runtime reader (the manager's cache, see CacheOptions).
@@ -145,18 +167,20 @@ func (s *cacheSettings) Enabled(key string) bool {
 	return false
 }
 
-// AllowUnauthenticated implements Settings.
-func (s *cacheSettings) AllowUnauthenticated() bool {
+// Unauthenticated implements Settings: only a provider with
+// allowUnauthenticated (which the API allows only without a secret) accepts
+// unsigned deliveries, bound to its hosts.
+func (s *cacheSettings) Unauthenticated(key string) ([]string, bool) {
 	wr, ok := s.receiver()
 	if !ok {
-		return false
+		return nil, false
 	}
 	for _, np := range wr.Spec.Providers.EnabledProviders() {
-		if np.Source.AllowUnauthenticated {
-			return true
+		if np.Key == key && np.Source.AllowUnauthenticated {
+			return normalizeHosts(np.Source.Hosts), true
 		}
 	}
-	return false
+	return nil, false
 }
 
 // Ready reports whether both objects can be read from the cache: it creates

@@ -17,13 +17,11 @@ limitations under the License.
 package receiver
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -34,16 +32,15 @@ import (
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
 )
 
-// preGrowCap bounds how much buffer a request gets before its body arrives.
-const preGrowCap = 64 << 10
-
 type handler struct {
 	providers  []provider.Provider
 	settings   Settings
 	dispatcher push.Dispatcher
 	maxBody    int64
 	ackTimeout time.Duration
-	log        logr.Logger
+	// inflight bounds the bytes held by the bodies of requests being served.
+	inflight *budget
+	log      logr.Logger
 }
 
 // reqInfo carries the metric labels out of serve.
@@ -93,19 +90,34 @@ type delivery struct {
 	event string
 	resp  Response
 	log   logr.Logger
+	// form: the body is form-encoded; ping: an unsigned ping, answered
+	// without authentication.
+	form, ping bool
+	// secret is the provider's key of the receiver Secret; nil when the
+	// provider accepts unsigned deliveries, for GitRepos on hosts only.
+	secret []byte
+	hosts  []string
+	// held is what the request holds of the in-flight budget.
+	held int64
 	// body is the request body; payload the JSON in it (the body itself,
 	// or the payload field of a form).
 	body, payload []byte
 }
 
-// serve answers one request: identify the provider, read the payload,
-// authenticate it, parse it, dispatch its pushes and say what happened.
+// serve answers one request: identify the provider, decide from the
+// headers whether it may be served, read the payload within the in-flight
+// budget, authenticate it, parse it, dispatch its pushes and say what
+// happened.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 	d, ok := h.identify(w, r, info)
-	if !ok || !h.readPayload(d) {
+	if !ok || !h.admit(d) {
 		return
 	}
-	if up, ok := d.p.(provider.UnsignedPinger); ok && up.UnsignedPing(d.event) {
+	defer func() { h.inflight.give(d.held) }()
+	if !h.readPayload(d) {
+		return
+	}
+	if d.ping {
 		d.answer(http.StatusOK, StatusPong, "")
 		return
 	}
@@ -120,6 +132,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 	req := push.Request{
 		Events:        events,
 		Authenticated: authenticated,
+		Hosts:         d.hosts,
 		Verify: func(secret []byte) bool {
 			return len(secret) > 0 && d.p.Verify(r.Header, d.body, d.payload, secret) == nil
 		},
@@ -161,76 +174,100 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, info *reqInfo
 	return d, true
 }
 
-// readPayload reads the body within the limit and extracts the payload.
-func (h *handler) readPayload(d *delivery) bool {
-	r := d.r
-	form, ok := acceptedContentType(r.Header.Get("Content-Type"))
+// admit decides from the headers alone, before a byte of the body is read:
+// the content type and length, and whether and how the provider may be
+// served (see access).
+func (h *handler) admit(d *delivery) bool {
+	ct := d.r.Header.Get("Content-Type")
+	form, ok := acceptedContentType(ct)
 	if !ok {
-		d.fail(http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q is not accepted: send application/json or application/x-www-form-urlencoded",
-			clip(r.Header.Get("Content-Type"))))
+		d.fail(http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q is not accepted: send application/json or application/x-www-form-urlencoded", clip(ct)))
 		return false
 	}
-	if r.ContentLength > h.maxBody {
+	d.form = form
+	if d.r.ContentLength > h.maxBody {
 		d.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
 		return false
 	}
-	// Pre-size the buffer from Content-Length, but only up to a small cap:
-	// the header is the client's word, and growing to it before a single
-	// byte arrived would let unsigned, stalled requests pin the whole limit.
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(min(r.ContentLength, preGrowCap)) + bytes.MinRead)
+	if up, ok := d.p.(provider.UnsignedPinger); ok && up.UnsignedPing(d.event) {
+		d.ping = true
+		return true
 	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(d.w, r.Body, h.maxBody))
-	d.body = buf.Bytes()
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			d.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
+	return h.access(d)
+}
+
+// access finds how the provider authenticates here. With its key in the
+// receiver Secret, deliveries must verify with it, and a missing signature
+// or a wrong header-only token is refused now, before the body costs
+// memory. Without the key, a provider that allows unsigned deliveries gets
+// them, bound to its hosts; any other provider is configured with a secret
+// that is not in the receiver Secret yet, so the answer is 503 for the Git
+// host to redeliver once it is, never an unsigned pass.
+func (h *handler) access(d *delivery) bool {
+	key := d.p.Key()
+	if secret, ok := h.settings.SecretFor(key); ok {
+		d.secret = secret
+		err := d.p.Verify(d.r.Header, nil, nil, secret)
+		if err != nil && (errors.Is(err, provider.ErrMissingSignature) || provider.AuthenticatesByHeader(d.p)) {
+			signatureFailures.WithLabelValues(key).Inc()
+			d.fail(http.StatusUnauthorized, err.Error())
 			return false
 		}
-		d.fail(http.StatusBadRequest, "reading body: "+err.Error())
+		return true
+	}
+	if hosts, ok := h.settings.Unauthenticated(key); ok {
+		d.hosts = hosts
+		return true
+	}
+	d.w.Header().Set("Retry-After", retryAfter)
+	d.fail(http.StatusServiceUnavailable, fmt.Sprintf(
+		"provider %s is configured with a secret but key %q is not in the receiver Secret yet: the configuration is incomplete, retry later", key, key))
+	return false
+}
+
+// readPayload reads the body and extracts the payload: the body itself, or
+// only the payload field of a form (decoded within the in-flight budget).
+func (h *handler) readPayload(d *delivery) bool {
+	body, ok := h.readBody(d)
+	if !ok {
 		return false
 	}
-	if len(d.body) == 0 {
+	if len(body) == 0 {
 		d.fail(http.StatusBadRequest, "empty body")
 		return false
 	}
-	d.payload = d.body
-	if form {
-		values, err := url.ParseQuery(string(d.body))
-		if err != nil {
-			d.fail(http.StatusBadRequest, "malformed form body: "+err.Error())
-			return false
-		}
-		d.payload = []byte(values.Get("payload"))
-		if len(d.payload) == 0 {
-			d.fail(http.StatusBadRequest, "form body has no payload field")
-			return false
-		}
+	d.body, d.payload = body, body
+	if !d.form {
+		return true
+	}
+	field, err := formField(body, "payload")
+	if err != nil || len(field) == 0 {
+		d.fail(http.StatusBadRequest, "form body has no payload field")
+		return false
+	}
+	if !h.hold(d, int64(len(field))) {
+		return false
+	}
+	if d.payload, err = unescapeForm(field); err != nil {
+		d.fail(http.StatusBadRequest, "malformed form body: "+err.Error())
+		return false
 	}
 	return true
 }
 
-// authenticate checks the signature with the receiver's secret before any
-// of the JSON is trusted. Without a secret, the request is unauthenticated
-// and only allowed when allowUnauthenticated is set.
+// authenticate checks the signature with the provider's key of the
+// receiver Secret before any of the JSON is trusted. A provider that
+// accepts unsigned deliveries (no key) passes them unauthenticated.
 func (h *handler) authenticate(d *delivery) (authenticated, ok bool) {
-	key := d.p.Key()
-	if secret, ok := h.settings.SecretFor(key); ok {
-		if err := d.p.Verify(d.r.Header, d.body, d.payload, secret); err != nil {
-			signatureFailures.WithLabelValues(key).Inc()
-			d.fail(http.StatusUnauthorized, err.Error())
-			return false, false
-		}
-		return true, true
+	if d.secret == nil {
+		return false, true
 	}
-	if !h.settings.AllowUnauthenticated() {
-		signatureFailures.WithLabelValues(key).Inc()
-		d.fail(http.StatusUnauthorized, fmt.Sprintf("no secret is set for provider %s (key %q of the receiver Secret) and allowUnauthenticated is false", key, key))
+	if err := d.p.Verify(d.r.Header, d.body, d.payload, d.secret); err != nil {
+		signatureFailures.WithLabelValues(d.p.Key()).Inc()
+		d.fail(http.StatusUnauthorized, err.Error())
 		return false, false
 	}
-	return false, true
+	return true, true
 }
 
 // parse turns the payload into the push events to dispatch, answering pings,
@@ -268,23 +305,28 @@ func (h *handler) parse(d *delivery) ([]push.Event, bool) {
 	return live, true
 }
 
-// dispatch hands req to the dispatcher, waiting at most the ack timeout. A
-// failure other than that deadline answers 503, for the Git host to
-// redeliver.
+// dispatch hands req to the dispatcher, waiting at most the ack timeout.
+// Writes still pending at that deadline are an answer (202); any other
+// failure, a lookup cut short by the deadline included, answers 503 for the
+// Git host to redeliver: "nothing matched" would lose the trigger.
 func (h *handler) dispatch(d *delivery, req push.Request) (push.Result, bool) {
 	ctx, cancel := context.WithTimeout(d.r.Context(), h.ackTimeout)
 	defer cancel()
 	res, err := h.dispatcher.Dispatch(ctx, req)
-	if err == nil || (ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+	if err == nil || (errors.Is(err, ctx.Err()) && len(res.Written)+len(res.Pending) > 0) {
 		return res, true
 	}
 	d.w.Header().Set("Retry-After", retryAfter)
-	if errors.Is(err, push.ErrQueueFull) {
+	switch {
+	case errors.Is(err, push.ErrQueueFull):
 		d.fail(http.StatusServiceUnavailable, "dispatch queue is full, retry later")
-		return res, false
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		d.log.Error(err, "matching did not finish within the ack deadline")
+		d.fail(http.StatusServiceUnavailable, "matching did not finish within the ack deadline, retry later")
+	default:
+		d.log.Error(err, "dispatching push")
+		d.fail(http.StatusServiceUnavailable, "dispatch failed, retry later")
 	}
-	d.log.Error(err, "dispatching push")
-	d.fail(http.StatusServiceUnavailable, "dispatch failed, retry later")
 	return res, false
 }
 

@@ -85,7 +85,7 @@ func TestSkippedListedForAuthenticatedOnly(t *testing.T) {
 		t.Fatalf("authenticated answer %d %s, want b skipped", r.code, r.raw)
 	}
 
-	open := newTestServer(t, StaticSettings{AllowUnauthed: true}, Options{})
+	open := newTestServer(t, StaticSettings{Unsigned: map[string][]string{"github": {"github.com"}}}, Options{})
 	open.d.fn = skipping
 	req, err = p.NewRequest(context.Background(), open.URL, nil)
 	if err != nil {

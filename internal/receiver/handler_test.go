@@ -396,21 +396,22 @@ func TestStatusCodes(t *testing.T) {
 		"wrong signature": {code: 401, status: StatusError, req: func(url string) *http.Request {
 			return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
 		}},
-		"no secret configured": {code: 401, status: StatusError, reason: "allowUnauthenticated",
+		"secret configured, key missing": {code: 503, status: StatusError, reason: "configuration is incomplete",
+			header:   [2]string{"Retry-After", retryAfter},
 			settings: StaticSettings{Secrets: map[string][]byte{"github": {}}}, req: signed},
 		"no secret, allowUnauthenticated": {code: 200, status: StatusTriggered, dispatched: true, reason: "withheld",
-			settings: StaticSettings{AllowUnauthed: true}, req: func(url string) *http.Request {
+			settings: StaticSettings{Unsigned: map[string][]string{"github": {"github.com"}}}, req: func(url string) *http.Request {
 				return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
 			}},
 		"no secret, allowUnauthenticated, nothing matched: candidates withheld": {code: 200, status: StatusNothingMatched, dispatched: true, reason: "details are withheld",
-			settings: StaticSettings{AllowUnauthed: true}, req: func(url string) *http.Request {
+			settings: StaticSettings{Unsigned: map[string][]string{"github": {"github.com"}}}, req: func(url string) *http.Request {
 				return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush}.Request(url)
 			},
 			dispatch: func(context.Context, push.Request) (push.Result, error) {
 				return push.Result{Unmatched: "fleet-default/private-repo follows branch release"}, nil
 			}},
 		"secret set, allowUnauthenticated, wrong signature": {code: 401, status: StatusError,
-			settings: StaticSettings{Secrets: allSecrets(), AllowUnauthed: true}, req: func(url string) *http.Request {
+			settings: StaticSettings{Secrets: allSecrets(), Unsigned: map[string][]string{"github": {"github.com"}}}, req: func(url string) *http.Request {
 				return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(url)
 			}},
 		"provider not enabled": {code: 403, status: StatusError, reason: "not enabled",

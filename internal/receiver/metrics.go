@@ -40,8 +40,18 @@ var (
 		Name: "webhook_operator_receiver_signature_failures_total",
 		Help: "Webhook requests refused for a missing or wrong signature or token.",
 	}, []string{"provider"})
+
+	inflightBytes = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "webhook_operator_receiver_inflight_body_bytes",
+		Help: "Bytes the bodies of webhook requests being served hold (bounded by --max-inflight-bytes).",
+	})
+
+	budgetRefusals = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "webhook_operator_receiver_inflight_refusals_total",
+		Help: "Webhook requests answered 503 because their body would pass --max-inflight-bytes.",
+	})
 )
 
 func init() {
-	metrics.Registry.MustRegister(requestsTotal, requestDuration, signatureFailures)
+	metrics.Registry.MustRegister(requestsTotal, requestDuration, signatureFailures, inflightBytes, budgetRefusals)
 }

@@ -45,6 +45,9 @@ const (
 	DefaultBindAddress  = ":8080"
 	DefaultMaxBodyBytes = 25 << 20 // GitHub's maximum payload
 	DefaultAckTimeout   = 5 * time.Second
+	// DefaultMaxInflightBytes bounds the bytes request bodies hold at once:
+	// two bodies of the full size limit, thousands of ordinary pushes.
+	DefaultMaxInflightBytes = 64 << 20
 )
 
 // Server timeouts. ReadTimeout covers a full-size body from a slow sender;
@@ -66,6 +69,10 @@ type Options struct {
 	// AckTimeout is how long a request waits for its GitRepo writes before
 	// answering 202 (default 5s).
 	AckTimeout time.Duration
+	// MaxInflightBytes bounds the bytes held by the bodies of requests being
+	// served; a request that would pass it gets 503 with Retry-After
+	// (default 64 MiB).
+	MaxInflightBytes int64
 	// Settings gives the enabled providers and their secrets (required).
 	Settings Settings
 	// Dispatcher receives verified push events (required).
@@ -104,6 +111,9 @@ func NewServer(opts Options) *Server {
 	if opts.AckTimeout <= 0 {
 		opts.AckTimeout = DefaultAckTimeout
 	}
+	if opts.MaxInflightBytes <= 0 {
+		opts.MaxInflightBytes = DefaultMaxInflightBytes
+	}
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logf.Log.WithName("receiver")
 	}
@@ -111,12 +121,17 @@ func NewServer(opts Options) *Server {
 }
 
 func newHandler(opts Options, providers []provider.Provider) *handler {
+	limit := opts.MaxInflightBytes
+	if limit <= 0 {
+		limit = DefaultMaxInflightBytes
+	}
 	return &handler{
 		providers:  providers,
 		settings:   opts.Settings,
 		dispatcher: opts.Dispatcher,
 		maxBody:    opts.MaxBodyBytes,
 		ackTimeout: opts.AckTimeout,
+		inflight:   newBudget(limit),
 		log:        opts.Logger,
 	}
 }
@@ -169,7 +184,8 @@ func (s *Server) Start(ctx context.Context) error {
 	s.mu.Lock()
 	s.addr = ln.Addr()
 	s.mu.Unlock()
-	log.Info("serving webhooks", "address", ln.Addr().String(), "maxBodyBytes", s.opts.MaxBodyBytes, "ackTimeout", s.opts.AckTimeout)
+	log.Info("serving webhooks", "address", ln.Addr().String(), "maxBodyBytes", s.opts.MaxBodyBytes,
+		"maxInflightBytes", s.opts.MaxInflightBytes, "ackTimeout", s.opts.AckTimeout)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

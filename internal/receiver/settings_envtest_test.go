@@ -161,12 +161,15 @@ func TestCacheSettings(t *testing.T) {
 	eventually("the rotated secret", func() bool { return send("github", []byte("new-github-secret")) == 200 })
 	expect("github with the old secret after rotation", send("github", []byte("old-github-secret")), 401)
 
-	// A provider whose key is removed is refused, unless allowUnauthenticated.
+	// A provider configured with a secret whose key is removed is not
+	// opened: its configuration is incomplete (503) until the key is back,
+	// or until it is configured for unsigned deliveries instead.
 	delete(secret.Data, "gitlab")
 	if err := c.Update(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	eventually("the removed gitlab key", func() bool { return send("gitlab", nil) == 401 })
+	eventually("the removed gitlab key", func() bool { return send("gitlab", nil) == 503 })
+	expect("gitlab with the old token while its key is missing", send("gitlab", []byte("gitlab-token")), 503)
 	if err := c.Get(ctx, client.ObjectKeyFromObject(wr), wr); err != nil {
 		t.Fatal(err)
 	}

@@ -38,15 +38,21 @@ const ContainerName = "receiver"
 // can be verified whatever USER the image declares.
 const nonRootUID int64 = 65532
 
-// Resources is spec.receiver.resources, or requests of 10m CPU and 32Mi
-// memory when it is empty.
+// Resources is spec.receiver.resources, or when it is empty requests of
+// 10m CPU and 32Mi memory and a 256Mi memory limit: the receiver bounds the
+// bytes request bodies hold (--max-inflight-bytes, 64 MiB), and stays well
+// under the limit even under hostile load. No CPU limit: throttling would
+// delay answers Git hosts wait for.
 func Resources(wr *v1alpha1.WebhookReceiver) corev1.ResourceRequirements {
 	r := wr.Spec.Receiver.Resources
 	if len(r.Requests) == 0 && len(r.Limits) == 0 && len(r.Claims) == 0 {
-		return corev1.ResourceRequirements{Requests: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse("10m"),
-			corev1.ResourceMemory: resource.MustParse("32Mi"),
-		}}
+		return corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse("10m"),
+				corev1.ResourceMemory: resource.MustParse("32Mi"),
+			},
+			Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")},
+		}
 	}
 	return *r.DeepCopy()
 }

@@ -50,6 +50,10 @@ func (GitLab) Verify(h http.Header, _, _, secret []byte) error {
 	return verifyToken(h.Get("X-Gitlab-Token"), secret)
 }
 
+// AuthenticatesByHeader implements HeaderAuthenticator: the token is a
+// header.
+func (GitLab) AuthenticatesByHeader() bool { return true }
+
 // gitlabListCap is how many commits a GitLab push payload lists at most;
 // total_commits_count says how many the push had.
 const gitlabListCap = 20

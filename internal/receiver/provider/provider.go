@@ -77,7 +77,10 @@ type Provider interface {
 	Events() []string
 	// Verify checks the request's signature or token against secret in
 	// constant time. raw is the body as sent; payload is the JSON document
-	// (raw itself, or the form's payload field).
+	// (raw itself, or the form's payload field). A request without any
+	// signature or token must give ErrMissingSignature from the headers
+	// alone: the receiver first calls Verify with nil raw and payload, to
+	// refuse such a request before reading its body.
 	Verify(h http.Header, raw, payload, secret []byte) error
 	// Parse turns a verified payload into push events. For KindPing and
 	// KindIgnored the events are nil. An error wraps ErrMalformed.
@@ -89,6 +92,19 @@ type Provider interface {
 // triggers nothing).
 type UnsignedPinger interface {
 	UnsignedPing(event string) bool
+}
+
+// HeaderAuthenticator is implemented by providers whose token is all in the
+// headers (Verify ignores the body), so that a wrong token is refused before
+// the body is read.
+type HeaderAuthenticator interface {
+	AuthenticatesByHeader() bool
+}
+
+// AuthenticatesByHeader reports whether p's Verify reads the headers only.
+func AuthenticatesByHeader(p Provider) bool {
+	ha, ok := p.(HeaderAuthenticator)
+	return ok && ha.AuthenticatesByHeader()
 }
 
 // All returns every provider in detection order: Gitea/Forgejo also send

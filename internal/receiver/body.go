@@ -1,0 +1,198 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package receiver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+)
+
+// firstChunk is the buffer a body of unknown length starts with; it doubles
+// from there.
+const firstChunk = 64 << 10
+
+// budget bounds the bytes the bodies of in-flight requests hold, so that
+// hostile load costs at most that much memory: a request that would go over
+// it is answered 503 before its body is read.
+type budget struct {
+	mu          sync.Mutex
+	used, limit int64
+}
+
+func newBudget(limit int64) *budget { return &budget{limit: limit} }
+
+// take reserves n bytes; false when that would pass the limit.
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.limit {
+		return false
+	}
+	b.used += n
+	inflightBytes.Set(float64(b.used))
+	return true
+}
+
+// give returns n bytes taken earlier.
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used -= n
+	inflightBytes.Set(float64(b.used))
+}
+
+// hold reserves n bytes of the in-flight budget for this delivery, or
+// answers 503 with Retry-After.
+func (h *handler) hold(d *delivery, n int64) bool {
+	if h.inflight.take(n) {
+		d.held += n
+		return true
+	}
+	budgetRefusals.Inc()
+	d.w.Header().Set("Retry-After", retryAfter)
+	d.fail(http.StatusServiceUnavailable, "the receiver holds as many request bytes as it may, retry later")
+	return false
+}
+
+// readBody reads the body within the size limit and the in-flight budget. A
+// body of known length is reserved and read into one buffer of that size;
+// one of unknown length (chunked) grows its buffer by doubling, reserving
+// each new buffer before it is made.
+func (h *handler) readBody(d *delivery) ([]byte, bool) {
+	src := http.MaxBytesReader(d.w, d.r.Body, h.maxBody)
+	if n := d.r.ContentLength; n > 0 {
+		if !h.hold(d, n) {
+			return nil, false
+		}
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(src, buf); err != nil {
+			return nil, h.bodyError(d, err)
+		}
+		return buf, true
+	}
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > h.maxBody {
+				return nil, h.bodyError(d, &http.MaxBytesError{Limit: h.maxBody})
+			}
+			next := min(max(2*int64(cap(buf)), firstChunk), h.maxBody+1)
+			if !h.hold(d, next) {
+				return nil, false
+			}
+			grown := make([]byte, len(buf), next)
+			copy(grown, buf)
+			// The old buffer is garbage now: the budget counts what is held.
+			h.inflight.give(int64(cap(buf)))
+			d.held -= int64(cap(buf))
+			buf = grown
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, true
+		}
+		if err != nil {
+			return nil, h.bodyError(d, err)
+		}
+	}
+}
+
+// bodyError answers a failed body read: 413 over the limit, else 400.
+func (h *handler) bodyError(d *delivery, err error) bool {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		d.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
+		return false
+	}
+	d.fail(http.StatusBadRequest, "reading body: "+err.Error())
+	return false
+}
+
+// errNoField is a form body without the field.
+var errNoField = errors.New("no such field")
+
+// formField returns the still-escaped value of the first field called name
+// in an application/x-www-form-urlencoded body, without decoding the rest
+// of the form: Gogs and Gitea sign the JSON in the payload field, so that
+// one field is all the receiver needs before it can authenticate.
+func formField(body []byte, name string) ([]byte, error) {
+	for len(body) > 0 {
+		var pair []byte
+		pair, body, _ = bytes.Cut(body, []byte("&"))
+		key, value, _ := bytes.Cut(pair, []byte("="))
+		if formKeyIs(key, name) {
+			return value, nil
+		}
+	}
+	return nil, errNoField
+}
+
+// formKeyIs reports whether an escaped form key decodes to name.
+func formKeyIs(key []byte, name string) bool {
+	if string(key) == name {
+		return true
+	}
+	// An escaped byte takes three characters: a longer key cannot be name.
+	if len(key) > 3*len(name) || bytes.IndexAny(key, "%+") < 0 {
+		return false
+	}
+	k, err := unescapeForm(key)
+	return err == nil && string(k) == name
+}
+
+// unescapeForm decodes one form value ('+' is a space, %XX a byte) into a
+// new slice no longer than v.
+func unescapeForm(v []byte) ([]byte, error) {
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '+':
+			out = append(out, ' ')
+		case '%':
+			if i+2 >= len(v) {
+				return nil, fmt.Errorf("invalid URL escape %q", v[i:])
+			}
+			hi, ok1 := unhex(v[i+1])
+			lo, ok2 := unhex(v[i+2])
+			if !ok1 || !ok2 {
+				return nil, fmt.Errorf("invalid URL escape %q", v[i:i+3])
+			}
+			out = append(out, hi<<4|lo)
+			i += 2
+		default:
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

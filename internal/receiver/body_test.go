@@ -1,0 +1,201 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package receiver
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/webhook-operator/webhook-operator/internal/gitsim"
+)
+
+// formField must find what url.ParseQuery's Get finds, decoding only that
+// field.
+func TestFormField(t *testing.T) {
+	tests := map[string]struct {
+		body    string
+		want    string
+		wantErr bool
+	}{
+		"only field":          {body: "payload=%7B%22a%22%3A1%7D", want: `{"a":1}`},
+		"plus is a space":     {body: "payload=a+b", want: "a b"},
+		"after other fields":  {body: "x=1&y=%zz&payload=v", want: "v"},
+		"first of two":        {body: "payload=one&payload=two", want: "one"},
+		"escaped key":         {body: "p%61yload=v", want: "v"},
+		"no value":            {body: "payload", want: ""},
+		"prefix key is other": {body: "payloads=x&payload=y", want: "y"},
+		"missing":             {body: "a=1&b=2", wantErr: true},
+		"bad escape in field": {body: "payload=%7", wantErr: true},
+		"bad hex in field":    {body: "payload=%g0", wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			raw, err := formField([]byte(tc.body), "payload")
+			var got []byte
+			if err == nil {
+				got, err = unescapeForm(raw)
+			}
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("got %q, want an error", got)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+			if v, qerr := url.ParseQuery(tc.body); qerr == nil && v.Get("payload") != tc.want {
+				t.Fatalf("url.ParseQuery finds %q, formField %q", v.Get("payload"), got)
+			}
+		})
+	}
+}
+
+// countingBody counts the bytes read from it.
+type countingBody struct {
+	r    io.Reader
+	read atomic.Int64
+}
+
+func (c *countingBody) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+func (c *countingBody) Close() error { return nil }
+
+// A request whose provider needs a signature it does not carry, or whose
+// header-only token is wrong, is refused before its body is read; one that
+// would pass the in-flight budget gets 503 with Retry-After unread.
+func TestRefusedBeforeTheBodyIsRead(t *testing.T) {
+	payload := fixture(t, "github/push.json")
+	tests := map[string]struct {
+		d      gitsim.Delivery
+		budget int64
+		code   int
+	}{
+		"unsigned github":     {d: gitsim.Delivery{Provider: "github", Event: "push", Payload: payload}, code: 401},
+		"unsigned gitea form": {d: gitsim.Delivery{Provider: "gitea", Event: "push", Payload: payload, Form: true}, code: 401},
+		"wrong gitlab token": {d: gitsim.Delivery{Provider: "gitlab", Event: "Push Hook", Payload: payload, Secret: []byte("guess")},
+			code: 401},
+		"over the in-flight budget": {d: gitsim.Delivery{Provider: "github", Event: "push", Payload: payload, Secret: secretOf("github")},
+			budget: int64(len(payload)) - 1, code: 503},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+				MaxInflightBytes: tc.budget}).Handler()
+			hdr, body := tc.d.Build()
+			cb := &countingBody{r: bytes.NewReader(body)}
+			req, _ := http.NewRequest(http.MethodPost, "/", cb)
+			req.Header, req.ContentLength = hdr, int64(len(body))
+			rec := &recorder{header: http.Header{}}
+			h.ServeHTTP(rec, req)
+			if rec.code != tc.code {
+				t.Fatalf("got %d %s, want %d", rec.code, rec.body.String(), tc.code)
+			}
+			if tc.code == 503 && rec.header.Get("Retry-After") == "" {
+				t.Error("503 without Retry-After")
+			}
+			if n := cb.read.Load(); n != 0 {
+				t.Fatalf("%d body bytes read before refusing", n)
+			}
+		})
+	}
+}
+
+// The budget is given back: requests in turn each fit the budget one body
+// holds.
+func TestInflightBudgetGivenBack(t *testing.T) {
+	payload := fixture(t, "github/push.json")
+	for _, form := range []bool{false, true} {
+		d := gitsim.Delivery{Provider: "github", Event: "push", Payload: payload, Secret: secretOf("github"), Form: form}
+		_, body := d.Build()
+		// Enough for one request at a time (a form's payload is held beside
+		// its body; a chunked body's buffer starts at firstChunk), not for
+		// all of them.
+		limit := int64(3*len(body) + firstChunk)
+		h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+			MaxInflightBytes: limit}).Handler()
+		for i := range 3 {
+			for _, chunked := range []bool{false, true} {
+				hdr, body := d.Build()
+				req, _ := http.NewRequest(http.MethodPost, "/", io.NopCloser(bytes.NewReader(body)))
+				req.Header = hdr
+				if !chunked {
+					req.ContentLength = int64(len(body))
+				}
+				rec := &recorder{header: http.Header{}}
+				h.ServeHTTP(rec, req)
+				if rec.code != http.StatusOK {
+					t.Fatalf("form=%v request %d chunked=%v: got %d %s", form, i, chunked, rec.code, rec.body.String())
+				}
+			}
+		}
+	}
+}
+
+// recorder is a minimal ResponseWriter.
+type recorder struct {
+	header http.Header
+	code   int
+	body   strings.Builder
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+// FuzzFormField: whenever url.ParseQuery reads a form without error,
+// formField finds the same payload it does.
+func FuzzFormField(f *testing.F) {
+	for _, seed := range []string{"payload=%7B%7D&x=1", "a=1&p%61yload=a+b", "payload", "x=%zz&payload=1"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		v, qerr := url.ParseQuery(string(body))
+		if qerr != nil {
+			return
+		}
+		raw, err := formField(body, "payload")
+		if err != nil {
+			if _, ok := v["payload"]; ok {
+				t.Fatalf("formField misses the payload field ParseQuery finds: %v", err)
+			}
+			return
+		}
+		got, err := unescapeForm(raw)
+		if err != nil || string(got) != v.Get("payload") {
+			t.Fatalf("formField gives %q (%v), ParseQuery %q", got, err, v.Get("payload"))
+		}
+	})
+}
