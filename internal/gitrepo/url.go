@@ -162,23 +162,11 @@ func firstIndexOr(s, sub string, def int) int {
 
 // rewriteProvider folds provider-specific path layouts onto one form.
 func rewriteProvider(host string, segs []string) (string, []string) {
-	// Azure DevOps: SSH host with a "v3" path prefix, and legacy
-	// <org>.visualstudio.com URLs (optionally with DefaultCollection).
-	switch {
-	case host == "ssh.dev.azure.com" || host == "vs-ssh.visualstudio.com":
-		if len(segs) > 0 && segs[0] == "v3" {
-			segs = segs[1:]
-		}
-		host = "dev.azure.com"
-	case strings.HasSuffix(host, ".visualstudio.com"):
-		org := strings.TrimSuffix(host, ".visualstudio.com")
-		if len(segs) > 0 && segs[0] == "defaultcollection" {
-			segs = segs[1:]
-		}
-		host = "dev.azure.com"
-		segs = append([]string{org}, segs...)
+	// Azure DevOps cloud hosts: see azure.go.
+	if h, s, ok := rewriteAzure(host, segs); ok {
+		return h, s
 	}
-	// Azure DevOps (cloud and Server): .../project/_git/repo.
+	// Azure DevOps Server: .../project/_git/repo.
 	if n := len(segs); n >= 2 && segs[n-2] == "_git" {
 		segs = append(segs[:n-2:n-2], segs[n-1])
 	}
