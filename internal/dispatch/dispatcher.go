@@ -58,9 +58,9 @@ type Options struct {
 	// Namespaces from the receiver's cache, and patches GitRepos. GitRepos
 	// must be indexed with SetupIndexes.
 	Client client.Client
-	// APIReader reads the Secrets GitRepos name in spec.webhookSecret with a
-	// direct GET (the receiver does not watch Secrets).
-	APIReader client.Reader
+	// WebhookSecrets reads the Secrets GitRepos name in spec.webhookSecret:
+	// the receiver's webhooksecret.Store, never a GET per request.
+	WebhookSecrets SecretGetter
 	// Recorder emits one Event per GitRepo write; nil: no Events.
 	Recorder events.EventRecorder
 	// Receiver is the WebhookReceiver whose targets and pollingInterval apply,
@@ -146,8 +146,8 @@ var _ push.Dispatcher = (*Dispatcher)(nil)
 
 // New builds a Dispatcher. Add it to the manager to run its workers.
 func New(o Options) (*Dispatcher, error) {
-	if o.Client == nil || o.APIReader == nil {
-		return nil, errors.New("dispatch: Client and APIReader are required")
+	if o.Client == nil || o.WebhookSecrets == nil {
+		return nil, errors.New("dispatch: Client and WebhookSecrets are required")
 	}
 	if o.Receiver.Name == "" || o.Receiver.Namespace == "" {
 		return nil, errors.New("dispatch: Receiver namespace and name are required")
@@ -240,7 +240,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 		return push.Result{}, fmt.Errorf("WebhookReceiver %s: %w", d.o.Receiver, err)
 	}
 	m := &matcher{
-		client: d.o.Client, apiReader: d.o.APIReader, scope: scope,
+		client: d.o.Client, secrets: d.o.WebhookSecrets, scope: scope,
 		allNamespaces: d.o.AllNamespaces, namespaceLabels: d.o.NamespaceLabels, log: d.o.Logger,
 	}
 	m.matchAll(ctx, &req)
@@ -248,10 +248,10 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 		return push.Result{}, m.transient
 	}
 	if len(m.triggers) == 0 {
-		return push.Result{Unmatched: m.unmatched()}, nil
+		return push.Result{Unmatched: m.unmatched(), Skipped: m.skipped}, nil
 	}
 	var polling time.Duration
-	if req.Authenticated {
+	if req.Authenticated || req.OwnSecretsOnly { // every trigger verified: the receiver's secret or its own
 		polling = wr.Spec.PollingIntervalOrDefault()
 	}
 	a, err := d.pending.add(m.triggers, polling)
@@ -265,7 +265,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 	pushesCoalesced.Add(float64(a.coalesced))
 	queueDepth.Set(float64(a.depth))
 
-	var res push.Result
+	res := push.Result{Skipped: m.skipped}
 	for _, t := range a.noop {
 		res.Written = append(res.Written, push.Trigger{Namespace: t.namespace, Name: t.name, Commit: t.commit})
 	}

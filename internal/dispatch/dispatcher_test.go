@@ -74,6 +74,10 @@ func testGitRepo(name, repo, branch string) *fleet.GitRepo {
 func githubPush(repo, branch, commit string) push.Request {
 	return push.Request{
 		Authenticated: true,
+		SecretIn: func(data map[string][]byte) ([]byte, bool) {
+			v := data["github"]
+			return v, len(v) > 0
+		},
 		Events: []push.Event{{
 			Provider: "github",
 			RepoURLs: []string{"https://github.com/" + repo, "git@github.com:" + repo + ".git"},
@@ -123,7 +127,7 @@ func newFakeEnv(t *testing.T, o Options, objs ...client.Object) *fakeEnv {
 				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 			},
 		}).Build()
-	o.Client, o.APIReader = fe.c, fe.c
+	o.Client, o.WebhookSecrets = fe.c, fe.c
 	o.Receiver = types.NamespacedName{Namespace: testNS, Name: "wr"}
 	o.RetryBaseDelay, o.RetryMaxDelay = time.Millisecond, 10*time.Millisecond
 	d, err := New(o)
@@ -412,7 +416,7 @@ func TestTransientLookupErrorFailsTheRequest(t *testing.T) {
 	fe := newFakeEnv(t, Options{}, gr)
 	defer fe.run()()
 	unavailable := apierrors.NewServiceUnavailable("etcd is down")
-	fe.d.o.APIReader = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
+	fe.d.o.WebhookSecrets = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 			if _, ok := obj.(*corev1.Secret); ok {
 				return unavailable

@@ -34,7 +34,9 @@ type Response struct {
 	Delivery  string         `json:"delivery,omitempty"`
 	Triggered []push.Trigger `json:"triggered,omitempty"`
 	Pending   []push.Trigger `json:"pending,omitempty"`
-	Reason    string         `json:"reason,omitempty"`
+	// Skipped are matched GitRepos that were not triggered, and why.
+	Skipped []push.Skip `json:"skipped,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
 }
 
 // Response statuses.
@@ -117,7 +119,7 @@ func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
 		d.log.Info("nothing matched", "reason", res.Unmatched)
 	}
 	if req.Authenticated {
-		resp.Triggered, resp.Pending = res.Written, res.Pending
+		resp.Triggered, resp.Pending, resp.Skipped = res.Written, res.Pending, res.Skipped
 	} else if n := len(res.Written) + len(res.Pending); n > 0 {
 		resp.Reason = fmt.Sprintf("%d GitRepo(s) triggered; names are withheld for an unauthenticated request", n)
 	}

@@ -70,6 +70,9 @@ type Options struct {
 	Settings Settings
 	// Dispatcher receives verified push events (required).
 	Dispatcher push.Dispatcher
+	// GitRepoSecrets are the Secrets GitRepos name in spec.webhookSecret,
+	// from the receiver's cache; nil when it keeps none.
+	GitRepoSecrets GitRepoSecrets
 	// Logger defaults to controller-runtime's logger named "receiver".
 	Logger logr.Logger
 }
@@ -112,12 +115,13 @@ func NewServer(opts Options) *Server {
 
 func newHandler(opts Options, providers []provider.Provider) *handler {
 	return &handler{
-		providers:  providers,
-		settings:   opts.Settings,
-		dispatcher: opts.Dispatcher,
-		maxBody:    opts.MaxBodyBytes,
-		ackTimeout: opts.AckTimeout,
-		log:        opts.Logger,
+		providers:      providers,
+		settings:       opts.Settings,
+		gitRepoSecrets: opts.GitRepoSecrets,
+		dispatcher:     opts.Dispatcher,
+		maxBody:        opts.MaxBodyBytes,
+		ackTimeout:     opts.AckTimeout,
+		log:            opts.Logger,
 	}
 }
 
