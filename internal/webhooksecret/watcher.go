@@ -115,7 +115,7 @@ func (w *Watcher) resync() {
 	w.refs = map[types.NamespacedName]types.NamespacedName{}
 	if w.scope != nil {
 		opts := []client.ListOption{client.UnsafeDisableDeepCopy}
-		if !(w.AllNamespaces && w.scope.CrossNamespace()) {
+		if !w.spansNamespaces() {
 			opts = append(opts, client.InNamespace(w.scope.Namespace))
 		}
 		var list fleet.GitRepoList
@@ -149,13 +149,19 @@ func (w *Watcher) secretOf(gr *fleet.GitRepo) (types.NamespacedName, bool) {
 	if w.scope == nil || gr.Spec.WebhookSecret == "" || !w.scope.Selects(gr) {
 		return types.NamespacedName{}, false
 	}
-	if !(w.AllNamespaces && w.scope.CrossNamespace()) && gr.Namespace != w.scope.Namespace {
+	if !w.spansNamespaces() && gr.Namespace != w.scope.Namespace {
 		return types.NamespacedName{}, false
 	}
 	if !w.scope.AllowsNamespace(gr.Namespace, w.namespaceLabels(gr.Namespace)) {
 		return types.NamespacedName{}, false
 	}
 	return types.NamespacedName{Namespace: gr.Namespace, Name: gr.Spec.WebhookSecret}, true
+}
+
+// spansNamespaces says whether GitRepos of other namespaces count: only for
+// a cross-namespace receiver whose cache holds them, as in the dispatcher.
+func (w *Watcher) spansNamespaces() bool {
+	return w.AllNamespaces && w.scope.CrossNamespace()
 }
 
 func (w *Watcher) namespaceLabels(ns string) map[string]string {
