@@ -63,12 +63,16 @@ verify: manifests generate bundle ## Fail when generated files are stale against
 	@git diff --exit-code -- config/crd config/rbac api test/crds bundle || { echo "generated files are stale: run 'make manifests generate bundle' and commit"; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+.PHONY: real-bins
+real-bins: ## Build Traefik, Fleet's gitjob controller and Gitea from Go modules into bin/real (cached per user).
+	hack/real-bins.sh
+
 .PHONY: envtest
 envtest: ## Build kube-apiserver, etcd and kube-controller-manager from Go modules into bin/k8s (cached).
 	hack/envtest-bins.sh
 
 .PHONY: test
-test: controller-gen kustomize envtest fmt-check vet ## Everything CI runs: unit, envtest integration and e2e tests (they fail on stale generated files).
+test: controller-gen kustomize envtest real-bins fmt-check vet ## Everything CI runs: unit, envtest integration, e2e and real-world tests (they fail on stale generated files).
 	go test ./... -count=1 -timeout 60m
 
 .PHONY: test-unit
@@ -76,16 +80,24 @@ test-unit: controller-gen kustomize ## Unit tests only, in seconds: -short skips
 	go test -short ./... -count=1
 
 .PHONY: test-e2e
-test-e2e: controller-gen kustomize envtest ## The e2e suite: the built binary as processes against a local control plane.
-	go test ./test/e2e/... -count=1 -timeout 15m
+test-e2e: controller-gen kustomize envtest real-bins ## The e2e suites: the built binary as processes against a local control plane, and against real Traefik, Fleet and Gitea.
+	go test ./test/e2e/... ./test/realworld/... -count=1 -timeout 20m
 
 .PHONY: fmt-check
 fmt-check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+# BENCH_FLAGS picks sizes and loads, e.g. BENCH_FLAGS="-sizes 10,1000 -rates 50,200 -go-bench=false";
+# `go run ./hack/bench -h` lists them.
+BENCH_FLAGS ?=
+
 .PHONY: bench
-bench: envtest build ## Go benchmarks of receiver and dispatch plus a loopback load run; prints a table.
-	go run ./hack/bench
+bench: envtest build fleetbench ## Go benchmarks, then our receiver side by side with Fleet's handler at 10, 1,000, 10,000 GitRepos; writes bin/bench.md.
+	go run ./hack/bench $(BENCH_FLAGS)
+
+.PHONY: fleetbench
+fleetbench: ## Build bin/fleetbench: Fleet's own webhook handler served as gitjob serves it (its own Go module in hack/fleetbench).
+	cd hack/fleetbench && go build -trimpath -o ../../bin/fleetbench .
 
 ##@ Build
 
@@ -100,6 +112,10 @@ run: manifests generate ## Run the operator against the current kubeconfig.
 .PHONY: dev
 dev: envtest build ## Run everything on a local embedded control plane (the README's first command).
 	bin/webhook-operator dev
+
+.PHONY: dev-real
+dev-real: envtest real-bins build ## `make dev` plus real Traefik, Fleet's gitjob and Gitea: a git push to Gitea makes Fleet create a Job.
+	bin/webhook-operator dev --real
 
 .PHONY: docker-build
 docker-build: ## Build the image (needs a Docker engine).

@@ -30,7 +30,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/funcr"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -38,11 +37,9 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	fleetv1alpha1 "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
-
 	whv1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
-	"github.com/webhook-operator/webhook-operator/internal/gitsim"
+	"github.com/webhook-operator/webhook-operator/internal/realworld"
 )
 
 // devReceiverClusterRole is config/rbac/receiver_role.yaml's name after
@@ -58,15 +55,25 @@ func runDev(args []string) int {
 	port := fs.Int("port", 0, "port of the receiver on 127.0.0.1 (0: a free port)")
 	samples := fs.String("samples", "", "folder of YAML to apply (default: <repo>/config/samples/dev)")
 	verbosity := fs.Int("v", 0, "log verbosity of the embedded libraries (envtest)")
+	real := fs.Bool("real", false, "also run real Traefik, Fleet's gitjob controller and Gitea (make real-bins builds them) in a network namespace: a git push to Gitea makes Fleet create a Job")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: webhook-operator dev [flags]\n\n"+
 			"Runs a local control plane (kube-apiserver + etcd + kube-controller-manager from bin/k8s),\n"+
 			"the operator and a receiver, applies config/samples/dev and prints a signed curl push.\n"+
-			"Stops everything on Ctrl-C.\n\nFlags:\n")
+			"With --real, also Traefik, Fleet's gitjob controller and Gitea with a repository whose\n"+
+			"webhook reaches the receiver through Traefik, and prints a git push that makes Fleet\n"+
+			"create a Job. Stops everything on Ctrl-C.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if *real && *kubeconfig != "" {
+		fmt.Fprintln(os.Stderr, "dev: --real runs its own control plane; it cannot be combined with --kubeconfig")
+		return 2
+	}
+	if *real && os.Getenv(envDevInNetns) == "" {
+		return runDevRealOutside(args)
 	}
 	// dev talks to a person: its own progress goes to stdout as plain lines;
 	// library logs (envtest) go to stderr through controller-runtime's logger.
@@ -76,7 +83,7 @@ func runDev(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	d := &devRun{out: os.Stdout, start: time.Now(), kubeconfig: *kubeconfig, port: *port, samples: *samples}
+	d := &devRun{out: os.Stdout, start: time.Now(), kubeconfig: *kubeconfig, port: *port, samples: *samples, real: *real}
 	err := d.run(ctx)
 	if err != nil && ctx.Err() == nil {
 		fmt.Fprintf(os.Stderr, "\ndev: %v\n", err)
@@ -99,6 +106,12 @@ type devRun struct {
 	kubeconfig string
 	port       int
 	samples    string
+	// real runs Traefik, Fleet and Gitea too; dev is then inside the
+	// network namespace runDevRealOutside made.
+	real   bool
+	assets realworld.Assets
+	// bind is the receiver's address when not on loopback.
+	bind string
 
 	root  string
 	dir   string
@@ -117,8 +130,8 @@ func (d *devRun) run(ctx context.Context) error {
 	if d.root, err = devenv.RepoRoot(); err != nil {
 		return err
 	}
-	if d.dir, err = os.MkdirTemp("", "webhook-operator-dev-"); err != nil {
-		return fmt.Errorf("creating a work folder: %w", err)
+	if d.dir, err = d.workDir(); err != nil {
+		return err
 	}
 	if d.exe, err = os.Executable(); err != nil {
 		return fmt.Errorf("finding this executable: %w", err)
@@ -134,6 +147,20 @@ func (d *devRun) run(ctx context.Context) error {
 	}
 	d.procs = append(d.procs, mgr.Process)
 
+	if d.real {
+		err = d.startReal(ctx, bin, mgr.Process)
+	} else {
+		err = d.startSamples(ctx, bin, mgr.Process)
+	}
+	if err != nil {
+		return err
+	}
+	return d.wait(ctx)
+}
+
+// startSamples applies the samples, runs their receiver and prints a
+// signed curl push for it.
+func (d *devRun) startSamples(ctx context.Context, bin devenv.Binary, mgr *devenv.Process) error {
 	samples, err := d.applySamples(ctx)
 	if err != nil {
 		return err
@@ -141,7 +168,7 @@ func (d *devRun) run(ctx context.Context) error {
 	wr := samples.Receiver
 	secretKey := types.NamespacedName{Namespace: wr.Namespace, Name: wr.SecretNameOrDefault()}
 	d.step("waiting for the operator to generate Secret %s ...", secretKey)
-	secret, err := devenv.WaitSecretKey(ctx, d.apply.Client, secretKey, whv1alpha1.SecretKeyGitHub, mgr.Process, 90*time.Second)
+	secret, err := devenv.WaitSecretKey(ctx, d.apply.Client, secretKey, whv1alpha1.SecretKeyGitHub, mgr, 90*time.Second)
 	if err != nil {
 		return err
 	}
@@ -151,11 +178,13 @@ func (d *devRun) run(ctx context.Context) error {
 	}
 	d.step("waiting for WebhookReceiver %s/%s to be Ready ...", wr.Namespace, wr.Name)
 	wr, _ = devenv.WaitReceiverReady(ctx, d.apply.Client, wr, 45*time.Second)
-	if err := d.printInstructions(wr, samples.GitRepos, secret, rcv.Endpoints); err != nil {
-		return err
-	}
+	return d.printInstructions(wr, samples.GitRepos, secret, rcv.Endpoints)
+}
 
-	// Stay up until Ctrl-C, or stop if a child dies (dev is useless then).
+// wait stays up until Ctrl-C, or stops if a child dies (dev is useless
+// then).
+func (d *devRun) wait(ctx context.Context) error {
+
 	watch := append([]*devenv.Process{}, d.procs...)
 	if d.cp != nil {
 		watch = append(watch, d.cp.ControllerManager)
@@ -174,6 +203,9 @@ func (d *devRun) run(ctx context.Context) error {
 // --kubeconfig's cluster, and applies the receivers' ClusterRole.
 func (d *devRun) startCluster(ctx context.Context) error {
 	crds := devenv.CRDs(d.root)
+	if d.real {
+		crds = d.assets.CRDs
+	}
 	var cfg *rest.Config
 	var err error
 	if d.kubeconfig == "" {
@@ -241,8 +273,8 @@ func (d *devRun) startReceiver(ctx context.Context, bin devenv.Binary, wr *whv1a
 		sel := labels.SelectorFromSet(labels.Set{"app.kubernetes.io/name": "webhook-receiver", "app.kubernetes.io/instance": wr.Name})
 		go devenv.RunPodReadiness(ctx, d.apply.Client, wr.Namespace, sel, time.Second, nil)
 	}
-	bind := ""
-	if d.port != 0 {
+	bind := d.bind
+	if bind == "" && d.port != 0 {
 		bind = fmt.Sprintf("127.0.0.1:%d", d.port)
 	}
 	d.step("starting the receiver: %s receiver --name %s --namespace %s (log: %s)", d.exe, wr.Name, wr.Namespace, filepath.Join(d.dir, "receiver.log"))
@@ -252,65 +284,6 @@ func (d *devRun) startReceiver(ctx context.Context, bin devenv.Binary, wr *whv1a
 	}
 	d.procs = append(d.procs, rcv.Process)
 	return rcv, nil
-}
-
-func (d *devRun) printInstructions(wr *whv1alpha1.WebhookReceiver, repos []*fleetv1alpha1.GitRepo, secret []byte, ep devenv.Endpoints) error {
-	w := d.out
-	fmt.Fprintf(w, "\n=== webhook-operator dev is running (Ctrl-C stops everything) ===\n\n")
-	d.printStatus(wr)
-	fmt.Fprintf(w, "\nWebhook URL (this machine): %s\n", ep.WebhookURL())
-	if len(repos) == 0 {
-		fmt.Fprintf(w, "\nno GitRepo among the samples: nothing to push to\n")
-		return nil
-	}
-	gr := repos[0]
-	push := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: gr.Spec.Repo, Branch: gr.Spec.Branch, Commit: gitsim.RandomSHA()}
-	if push.Branch == "" {
-		push.Branch = "master"
-	}
-	push.DefaultBranch = push.Branch
-	delivery, err := push.Delivery(secret)
-	if err != nil {
-		return err
-	}
-	headers, body := delivery.Build()
-	bodyFile := filepath.Join(d.dir, "github-push.json")
-	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
-		return fmt.Errorf("writing the push body: %w", err)
-	}
-	fmt.Fprintf(w, "\nSend a signed GitHub push of %s (%s -> %s):\n\n", gr.Spec.Repo, push.Branch, push.Commit)
-	fmt.Fprintf(w, "%s\n", gitsim.CurlCommand(ep.WebhookURL(), headers, bodyFile))
-	fmt.Fprintf(w, "\nThen GitRepo %s/%s carries the commit:\n\n", gr.Namespace, gr.Name)
-	fmt.Fprintf(w, "kubectl --kubeconfig %s -n %s get gitrepo %s -o jsonpath='{.status.webhookCommit}{\"\\n\"}'\n", d.kubeconfig, gr.Namespace, gr.Name)
-	fmt.Fprintf(w, "\nMore: kubectl --kubeconfig %s get whr,gitrepo,deploy,svc,ingress -A\n", d.kubeconfig)
-	fmt.Fprintf(w, "Logs: %s/{manager,receiver}.log", d.dir)
-	if d.cp != nil {
-		fmt.Fprintf(w, " and %s/kube-controller-manager.log", d.dir)
-	}
-	fmt.Fprintf(w, "\n\n")
-	return nil
-}
-
-// printStatus shows the WebhookReceiver's status as a user reads it.
-func (d *devRun) printStatus(wr *whv1alpha1.WebhookReceiver) {
-	w := d.out
-	fmt.Fprintf(w, "WebhookReceiver %s/%s\n", wr.Namespace, wr.Name)
-	fmt.Fprintf(w, "  status.url:    %s   (the URL for the Git host, behind the Ingress of a real cluster)\n", devOrNone(wr.Status.URL))
-	fmt.Fprintf(w, "  status.secret: %s   (key %q holds the generated GitHub secret)\n", devOrNone(wr.Status.SecretName), whv1alpha1.SecretKeyGitHub)
-	conds := wr.Status.Conditions
-	if len(conds) == 0 {
-		fmt.Fprintf(w, "  conditions:    none yet (see the operator log)\n")
-	}
-	for _, c := range conds {
-		line := fmt.Sprintf("  %-14s %-5s %s", c.Type+":", c.Status, c.Reason)
-		if c.Message != "" {
-			line += ": " + c.Message
-		}
-		fmt.Fprintln(w, line)
-	}
-	if d.cp == nil && !meta.IsStatusConditionTrue(conds, whv1alpha1.ConditionReady) {
-		fmt.Fprintf(w, "  (the receiver Deployment needs the operator image in this cluster; the local receiver below serves meanwhile)\n")
-	}
 }
 
 // cleanup stops the receiver, the operator and the control plane, in that

@@ -42,17 +42,18 @@ func TestCommandLine(t *testing.T) {
 		wantCode   int
 		wantOutput []string
 	}{
-		"no command":           {nil, 2, []string{"manager", "receiver", "dev"}},
-		"unknown command":      {[]string{"operate"}, 2, []string{`unknown command "operate"`}},
-		"top-level help":       {[]string{"--help"}, 0, []string{"webhook-operator manager"}},
-		"manager help":         {[]string{"manager", "--help"}, 0, []string{"-leader-elect", "-metrics-bind-address", "-health-probe-bind-address", "-receiver-image", "-cross-namespace-namespaces", "-kubeconfig"}},
-		"manager bad flag":     {[]string{"manager", "--no-such-flag"}, 2, []string{"no-such-flag"}},
-		"receiver help":        {[]string{"receiver", "--help"}, 0, []string{"-name", "-namespace", "-bind-address", "-max-body-bytes", "-ack-timeout", "-metrics-bind-address", "-health-probe-bind-address", "-kubeconfig"}},
-		"receiver bad flag":    {[]string{"receiver", "--no-such-flag"}, 2, []string{"no-such-flag"}},
-		"receiver bad timeout": {[]string{"receiver", "--ack-timeout", "soon"}, 2, []string{"ack-timeout"}},
-		"dev help":             {[]string{"dev", "--help"}, 0, []string{"-kubeconfig"}},
-		"dev bad flag":         {[]string{"dev", "--no-such-flag"}, 2, []string{"no-such-flag"}},
-		"dev stray argument":   {[]string{"dev", "now"}, 2, []string{"dev: unexpected arguments [now]", "-kubeconfig"}},
+		"no command":            {nil, 2, []string{"manager", "receiver", "dev"}},
+		"unknown command":       {[]string{"operate"}, 2, []string{`unknown command "operate"`}},
+		"top-level help":        {[]string{"--help"}, 0, []string{"webhook-operator manager"}},
+		"manager help":          {[]string{"manager", "--help"}, 0, []string{"-leader-elect", "-metrics-bind-address", "-health-probe-bind-address", "-receiver-image", "-cross-namespace-namespaces", "-kubeconfig"}},
+		"manager bad flag":      {[]string{"manager", "--no-such-flag"}, 2, []string{"no-such-flag"}},
+		"receiver help":         {[]string{"receiver", "--help"}, 0, []string{"-name", "-namespace", "-bind-address", "-max-body-bytes", "-ack-timeout", "-metrics-bind-address", "-health-probe-bind-address", "-kubeconfig"}},
+		"receiver bad flag":     {[]string{"receiver", "--no-such-flag"}, 2, []string{"no-such-flag"}},
+		"receiver bad timeout":  {[]string{"receiver", "--ack-timeout", "soon"}, 2, []string{"ack-timeout"}},
+		"dev help":              {[]string{"dev", "--help"}, 0, []string{"-kubeconfig", "-real"}},
+		"dev real on a cluster": {[]string{"dev", "--real", "--kubeconfig", "/nowhere"}, 2, []string{"--real runs its own control plane"}},
+		"dev bad flag":          {[]string{"dev", "--no-such-flag"}, 2, []string{"no-such-flag"}},
+		"dev stray argument":    {[]string{"dev", "now"}, 2, []string{"dev: unexpected arguments [now]", "-kubeconfig"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

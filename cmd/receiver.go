@@ -232,6 +232,7 @@ func addDispatcher(ctx context.Context, mgr manager.Manager, key types.Namespace
 	}
 	opts := dispatch.Options{
 		Client:          mgr.GetClient(),
+		APIReader:       mgr.GetAPIReader(),
 		WebhookSecrets:  secrets,
 		Recorder:        mgr.GetEventRecorder(receiverEventSource),
 		Receiver:        key,

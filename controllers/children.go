@@ -18,6 +18,8 @@ package controllers
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,17 +49,18 @@ func (r *WebhookReceiverReconciler) renderParams(flavor v1alpha1.Flavor) render.
 }
 
 // desiredChildren decides, from the receiver (with its finalizer state), its
-// Secret and the optional CRDs the cluster serves, which children must exist
-// and which must not.
-func desiredChildren(wr *v1alpha1.WebhookReceiver, secret *corev1.Secret, p render.Params, crds optionalCRDs) children {
+// Secret, the optional CRDs the cluster serves and the webhook Secrets to
+// grant, which children must exist and which must not.
+func desiredChildren(wr *v1alpha1.WebhookReceiver, secret *corev1.Secret, p render.Params, crds optionalCRDs, g secretGrants) children {
 	c := children{desired: []client.Object{
 		secret,
 		render.ServiceAccount(wr),
-		render.Role(wr),
+		render.Role(wr, g.byNamespace[wr.Namespace]),
 		render.RoleBinding(wr),
 		render.Deployment(wr, p),
 		render.Service(wr),
 	}}
+	c.addForeignGrants(wr, g)
 	if wr.Spec.Targets.CrossNamespace() {
 		c.desired = append(c.desired, render.ClusterRoleBinding(wr, p))
 		c.unwanted = append(c.unwanted, render.GitRepoRoleBinding(wr, p))
@@ -91,11 +94,29 @@ func desiredChildren(wr *v1alpha1.WebhookReceiver, secret *corev1.Secret, p rend
 	return c
 }
 
-// ownedBy says whether a live child belongs to wr: a namespaced one by its
-// controller owner reference, a cluster-scoped one by its owner labels.
+// addForeignGrants adds a Role and RoleBinding in every other namespace
+// with webhook Secrets to grant, and marks the ones of namespaces without
+// any as unwanted.
+func (c *children) addForeignGrants(wr *v1alpha1.WebhookReceiver, g secretGrants) {
+	namespaces := slices.Sorted(maps.Keys(g.byNamespace))
+	for _, ns := range namespaces {
+		if ns != wr.Namespace {
+			c.desired = append(c.desired, render.WebhookSecretRole(wr, ns, g.byNamespace[ns]), render.WebhookSecretRoleBinding(wr, ns))
+		}
+	}
+	for _, obj := range g.foreign {
+		if _, granted := g.byNamespace[obj.GetNamespace()]; !granted {
+			c.unwanted = append(c.unwanted, obj)
+		}
+	}
+}
+
+// ownedBy says whether a live child belongs to wr: one in its namespace by
+// its controller owner reference, a cluster-scoped one or one in another
+// namespace by its owner labels.
 func ownedBy(wr *v1alpha1.WebhookReceiver) func(live client.Object) bool {
 	return func(live client.Object) bool {
-		if live.GetNamespace() == "" {
+		if live.GetNamespace() != wr.Namespace {
 			l := live.GetLabels()
 			return l[render.LabelOwnerNamespace] == wr.Namespace && l[render.LabelOwnerName] == wr.Name
 		}

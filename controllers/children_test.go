@@ -50,6 +50,7 @@ func TestDesiredChildren(t *testing.T) {
 		wr           *v1alpha1.WebhookReceiver
 		flavor       v1alpha1.Flavor
 		crds         optionalCRDs
+		grants       secretGrants
 		wantDesired  []string // after common
 		wantUnwanted []string
 	}{
@@ -79,12 +80,30 @@ func TestDesiredChildren(t *testing.T) {
 		"gateway": {wr: gatewayWR("fleet-local", "fleet", "/hooks"), crds: optionalCRDs{httpRoute: true},
 			wantDesired:  []string{"RoleBinding fleet-receiver-gitrepos", "HTTPRoute fleet"},
 			wantUnwanted: []string{"PodDisruptionBudget fleet-receiver", "Ingress fleet"}},
+		"webhook Secrets in its own namespace go into its Role": {wr: ingressWR("fleet-local", "fleet", "nginx", "/"), flavor: v1alpha1.FlavorNginx,
+			grants:       secretGrants{byNamespace: render.WebhookSecretGrants{"fleet-local": {"repo-hook"}}},
+			wantDesired:  []string{"RoleBinding fleet-receiver-gitrepos", "Ingress fleet"},
+			wantUnwanted: []string{"PodDisruptionBudget fleet-receiver"}},
+		"webhook Secrets in other namespaces, one no longer granted": {wr: crossNamespaceWR(true), flavor: v1alpha1.FlavorNginx,
+			grants: secretGrants{
+				byNamespace: render.WebhookSecretGrants{"tenant-b": {"b-hook"}, "tenant-a": {"a-hook"}},
+				foreign: []client.Object{
+					render.WebhookSecretRole(crossNamespaceWR(true), "tenant-b", []string{"old"}),
+					render.WebhookSecretRole(crossNamespaceWR(true), "tenant-c", []string{"c-hook"}),
+					render.WebhookSecretRoleBinding(crossNamespaceWR(true), "tenant-c"),
+				},
+			},
+			wantDesired: []string{"Role webhook-receiver.fleet-local.fleet", "RoleBinding webhook-receiver.fleet-local.fleet",
+				"Role webhook-receiver.fleet-local.fleet", "RoleBinding webhook-receiver.fleet-local.fleet",
+				"ClusterRoleBinding webhook-receiver.fleet-local.fleet", "Ingress fleet"},
+			wantUnwanted: []string{"Role webhook-receiver.fleet-local.fleet", "RoleBinding webhook-receiver.fleet-local.fleet",
+				"RoleBinding fleet-receiver-gitrepos", "PodDisruptionBudget fleet-receiver"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			secret := render.Secret(tc.wr, map[string][]byte{"github": []byte("x")}, []string{"github"})
 			p := render.Params{Image: "img:1", ReceiverClusterRole: DefaultReceiverClusterRole, Flavor: tc.flavor}
-			c := desiredChildren(tc.wr, secret, p, tc.crds)
+			c := desiredChildren(tc.wr, secret, p, tc.crds, tc.grants)
 			if want := append(slices.Clone(common), tc.wantDesired...); !slices.Equal(kinds(c.desired), want) {
 				t.Errorf("desired = %q\nwant      %q", kinds(c.desired), want)
 			}
@@ -93,6 +112,22 @@ func TestDesiredChildren(t *testing.T) {
 			}
 			if c.desired[0] != secret {
 				t.Error("the Secret given must be applied first, as given")
+			}
+			role := c.desired[2].(*rbacv1.Role)
+			if want := append([]string{"fleet-webhook"}, tc.grants.byNamespace[tc.wr.Namespace]...); !slices.Equal(role.Rules[0].ResourceNames, want) {
+				t.Errorf("own Role's Secrets = %q, want %q", role.Rules[0].ResourceNames, want)
+			}
+			for _, obj := range c.desired {
+				if obj.GetNamespace() != tc.wr.Namespace && obj.GetNamespace() != "" {
+					if _, ok := tc.grants.byNamespace[obj.GetNamespace()]; !ok {
+						t.Errorf("%s in %s, where nothing is granted", obj.GetName(), obj.GetNamespace())
+					}
+				}
+			}
+			for _, obj := range c.unwanted {
+				if _, ok := tc.grants.byNamespace[obj.GetNamespace()]; ok && obj.GetNamespace() != tc.wr.Namespace {
+					t.Errorf("%s in %s is still granted, must not be removed", obj.GetName(), obj.GetNamespace())
+				}
 			}
 		})
 	}
@@ -143,6 +178,9 @@ func TestOwnedBy(t *testing.T) {
 		"cluster-scoped, owner labels match":     {crb("fleet-local", "fleet"), true},
 		"cluster-scoped, other namespace":        {crb("tenant", "fleet"), false},
 		"cluster-scoped, other name":             {crb("fleet-local", "other"), false},
+		"other namespace, owner labels match":    {render.WebhookSecretRole(wr, "tenant-b", []string{"b-hook"}), true},
+		"other namespace, another receiver's":    {render.WebhookSecretRole(other, "tenant-b", []string{"b-hook"}), false},
+		"other namespace, no owner labels":       {&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant-b", Name: "webhook-receiver.fleet-local.fleet"}}, false},
 	}
 	owned := ownedBy(wr)
 	for name, tc := range cases {

@@ -29,17 +29,19 @@ import (
 	"github.com/webhook-operator/webhook-operator/internal/render"
 )
 
-// The finalizer guards the one child owner references cannot collect: the
-// ClusterRoleBinding of a cross-namespace receiver. It is added before the
-// binding exists and removed only after the binding is gone.
+// The finalizer guards the children owner references cannot collect: the
+// ClusterRoleBinding of a cross-namespace receiver and its webhook Secret
+// grants in other namespaces. It is added before they exist and removed
+// only after they are gone.
 
-// finalize removes the ClusterRoleBinding of a deleted receiver, then the
-// finalizer. Namespaced children go by garbage collection.
+// finalize removes the cluster-wide and other-namespace RBAC of a deleted
+// receiver, then the finalizer. Namespaced children go by garbage
+// collection.
 func (r *WebhookReceiverReconciler) finalize(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
 	if !controllerutil.ContainsFinalizer(wr, v1alpha1.ClusterRBACFinalizer) {
 		return nil
 	}
-	return r.dropClusterRoleBinding(ctx, wr)
+	return r.dropCrossNamespaceRBAC(ctx, wr)
 }
 
 // ensureFinalizer adds the finalizer to a cross-namespace receiver before its
@@ -52,23 +54,51 @@ func (r *WebhookReceiverReconciler) ensureFinalizer(ctx context.Context, wr *v1a
 }
 
 // releaseFinalizer drops the finalizer of a receiver that is no longer
-// cross-namespace, once applyChildren has removed its ClusterRoleBinding.
+// cross-namespace, once its cross-namespace RBAC is gone (applyChildren
+// removed what the cache shows; this also removes what it may not show yet).
 func (r *WebhookReceiverReconciler) releaseFinalizer(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
 	if wr.Spec.Targets.CrossNamespace() || !controllerutil.ContainsFinalizer(wr, v1alpha1.ClusterRBACFinalizer) {
+		return nil
+	}
+	return r.dropCrossNamespaceRBAC(ctx, wr)
+}
+
+// dropCrossNamespaceRBAC removes a receiver's ClusterRoleBinding and its
+// Roles and RoleBindings in other namespaces, and then its finalizer. With
+// the finalizer set they may exist before the cache shows them, so the
+// binding is deleted outright and the others are listed from the API
+// server; without it, only what the cache shows left over is deleted, so a
+// receiver that never had any costs no write.
+func (r *WebhookReceiverReconciler) dropCrossNamespaceRBAC(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
+	hasFinalizer := controllerutil.ContainsFinalizer(wr, v1alpha1.ClusterRBACFinalizer)
+	if err := r.dropClusterRoleBinding(ctx, wr, hasFinalizer); err != nil {
+		return err
+	}
+	var reader client.Reader = r.Client
+	if hasFinalizer {
+		reader = r.APIReader
+	}
+	foreign, err := foreignGrants(ctx, reader, wr)
+	if err != nil {
+		return err
+	}
+	for _, obj := range foreign {
+		if err := r.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting %s %s/%s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetNamespace(), obj.GetName(), err)
+		}
+	}
+	if !hasFinalizer {
 		return nil
 	}
 	return r.patchFinalizer(ctx, wr, false)
 }
 
-// dropClusterRoleBinding removes a receiver's ClusterRoleBinding and then
-// its finalizer. With the finalizer set the binding may exist before the
-// cache shows it, so it is deleted outright; without it, only when the
-// cache shows one left over, so a receiver that never had one costs no write.
-func (r *WebhookReceiverReconciler) dropClusterRoleBinding(ctx context.Context, wr *v1alpha1.WebhookReceiver) error {
+// dropClusterRoleBinding deletes the receiver's ClusterRoleBinding: outright
+// when sure is set, else only when the cache shows one.
+func (r *WebhookReceiverReconciler) dropClusterRoleBinding(ctx context.Context, wr *v1alpha1.WebhookReceiver, sure bool) error {
 	crb := &rbacv1.ClusterRoleBinding{}
 	crb.Name = render.ClusterRoleBindingName(wr)
-	hasFinalizer := controllerutil.ContainsFinalizer(wr, v1alpha1.ClusterRBACFinalizer)
-	if !hasFinalizer {
+	if !sure {
 		err := r.Get(ctx, client.ObjectKeyFromObject(crb), crb)
 		if apierrors.IsNotFound(err) {
 			return nil
@@ -80,10 +110,7 @@ func (r *WebhookReceiverReconciler) dropClusterRoleBinding(ctx context.Context, 
 	if err := r.Delete(ctx, crb); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting ClusterRoleBinding %s: %w", crb.Name, err)
 	}
-	if !hasFinalizer {
-		return nil
-	}
-	return r.patchFinalizer(ctx, wr, false)
+	return nil
 }
 
 // patchFinalizer adds or removes the finalizer. The optimistic lock matters: a

@@ -50,8 +50,8 @@ type preflightInput struct {
 }
 
 // gatherPreflight reads the inputs of the checks: the optional CRDs the
-// cluster serves, the IngressClass and the referenced Secrets (from the
-// cache; a missing one is an input, not an error).
+// cluster serves, the IngressClass (from the cache) and the referenced
+// Secrets (a missing one is an input, not an error).
 func (r *WebhookReceiverReconciler) gatherPreflight(ctx context.Context, wr *v1alpha1.WebhookReceiver) (preflightInput, error) {
 	in := preflightInput{wr: wr, crossNamespaceAllowed: r.CrossNamespaceNamespaces, secrets: render.ReferencedSecrets{}}
 	var err error
@@ -68,15 +68,32 @@ func (r *WebhookReceiverReconciler) gatherPreflight(ctx context.Context, wr *v1a
 		}
 	}
 	for _, name := range render.ReferencedSecretNames(wr) {
-		s := &corev1.Secret{}
-		switch err := r.Get(ctx, types.NamespacedName{Namespace: wr.Namespace, Name: name}, s); {
-		case err == nil:
+		s, err := r.readSecret(ctx, types.NamespacedName{Namespace: wr.Namespace, Name: name})
+		if err != nil {
+			return in, err
+		}
+		if s != nil {
 			in.secrets[name] = s.Data
-		case !apierrors.IsNotFound(err):
-			return in, fmt.Errorf("reading Secret %q: %w", name, err)
 		}
 	}
 	return in, nil
+}
+
+// readSecret reads a Secret the operator does not cache: from its watch
+// once that has synced, else from the API server; nil when it does not
+// exist.
+func (r *WebhookReceiverReconciler) readSecret(ctx context.Context, key types.NamespacedName) (*corev1.Secret, error) {
+	if s, synced := r.secrets.get(key); synced {
+		return s, nil
+	}
+	s := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, key, s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading Secret %q: %w", key.Name, err)
+	}
+	return s, nil
 }
 
 // needsIngressClass: the flavor of an Ingress comes from its IngressClass

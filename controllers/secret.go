@@ -24,6 +24,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
@@ -31,17 +32,49 @@ import (
 )
 
 // desiredSecret builds the receiver Secret from the referenced Secrets'
-// values and generated tokens, keeping the tokens generated before.
+// values and generated tokens, keeping the tokens generated before. An
+// existing Secret this receiver may not write is a SecretNotOwned stall.
 func (r *WebhookReceiverReconciler) desiredSecret(ctx context.Context, wr *v1alpha1.WebhookReceiver, refs render.ReferencedSecrets) (*corev1.Secret, error) {
 	existing, err := r.currentSecret(ctx, wr)
 	if err != nil {
 		return nil, err
 	}
+	adopted, st := secretOwnership(wr, existing)
+	if st != nil {
+		return nil, st
+	}
 	data, generated, err := render.SecretData(wr, existing, refs, generateToken)
 	if err != nil {
 		return nil, fmt.Errorf("computing Secret %s: %w", wr.SecretNameOrDefault(), err)
 	}
+	if adopted {
+		return render.AdoptedSecret(wr, data, generated), nil
+	}
 	return render.Secret(wr, data, generated), nil
+}
+
+// secretOwnership decides whether wr may write the existing Secret named
+// by spec.secretName (nil: none exists, the operator creates it): one it
+// created (controlled by wr), or one that carries the adopt opt-in and no
+// other controller (adopted). Anything else is left untouched: whoever may
+// edit WebhookReceivers must not gain, by naming a Secret, a way to
+// overwrite it, expose it to the receiver or have it garbage-collected.
+func secretOwnership(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret) (adopted bool, st *stall) {
+	if existing == nil || metav1.IsControlledBy(existing, wr) {
+		return false, nil
+	}
+	name := existing.Name
+	if c := metav1.GetControllerOf(existing); c != nil {
+		return false, &stall{reason: v1alpha1.ReasonSecretNotOwned, message: fmt.Sprintf(
+			"Secret %q named by spec.secretName is controlled by %s %q, so this receiver leaves it untouched: set spec.secretName to a Secret no one else manages (or leave it empty for %s-webhook)",
+			name, c.Kind, c.Name, wr.Name)}
+	}
+	if existing.Annotations[v1alpha1.AnnotationAdopt] == "true" {
+		return true, nil
+	}
+	return false, &stall{reason: v1alpha1.ReasonSecretNotOwned, message: fmt.Sprintf(
+		"Secret %q named by spec.secretName exists and was not created by this receiver, so it is left untouched: to let the receiver manage it (Fleet's gitjob-webhook, say), annotate it with %s=\"true\" (kubectl annotate secret -n %s %s %s=true), or set spec.secretName to a Secret that does not exist yet",
+		name, v1alpha1.AnnotationAdopt, existing.Namespace, name, v1alpha1.AnnotationAdopt)}
 }
 
 // currentSecret reads the receiver Secret, nil when it does not exist. The

@@ -19,8 +19,10 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	traefikv1alpha1 "github.com/traefik/traefik/v3/pkg/provider/kubernetes/crd/traefikio/v1alpha1"
 	"golang.org/x/time/rate"
 	appsv1 "k8s.io/api/apps/v1"
@@ -32,6 +34,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -44,6 +47,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
@@ -55,14 +59,14 @@ const DefaultReceiverClusterRole = "webhook-operator-receiver-role"
 
 // Index keys on WebhookReceivers.
 const (
-	indexSecretRefs   = ".spec.providers.secretRefs"
+	indexSecretRefs   = ".spec.secretNames"
 	indexIngressClass = ".spec.ingress.className"
 )
 
 // AddToScheme registers every type the reconciler reads or writes.
 func AddToScheme(s *runtime.Scheme) error {
 	for _, add := range []func(*runtime.Scheme) error{
-		v1alpha1.AddToScheme, traefikv1alpha1.AddToScheme, gatewayv1.Install,
+		v1alpha1.AddToScheme, traefikv1alpha1.AddToScheme, gatewayv1.Install, fleet.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			return err
@@ -72,11 +76,21 @@ func AddToScheme(s *runtime.Scheme) error {
 }
 
 // CacheOptions narrows the manager's cache: only the operator's own
-// ClusterRoleBindings are cached, not every one in the cluster.
+// Secrets and ClusterRoleBindings (by its managed-by label) are cached, not
+// every one in the cluster, and GitRepos only as far as the webhook Secret
+// grants need them. The Secrets receivers read without that label are
+// watched one by one by name (secretWatches).
 func CacheOptions() cache.Options {
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&rbacv1.ClusterRoleBinding{}: {Label: labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.LabelManagedByValue})},
-	}}
+	ours := labels.SelectorFromSet(labels.Set{render.LabelManagedBy: render.LabelManagedByValue})
+	return cache.Options{
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}:             {Label: ours},
+			&rbacv1.ClusterRoleBinding{}: {Label: ours},
+		},
+		// Not a ByObject entry: that needs the GitRepo CRD when the manager
+		// starts, and Fleet may come later. Other kinds pass unchanged.
+		DefaultTransform: slimGitRepo,
+	}
 }
 
 // SetupWithManager registers the controller, its indexes and watches. The
@@ -84,7 +98,9 @@ func CacheOptions() cache.Options {
 // the manager starts on a cluster without them; a CRD installed later gets
 // its watch on the first reconcile that finds it.
 func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	r.applyDefaults(mgr)
+	if err := r.applyDefaults(mgr); err != nil {
+		return err
+	}
 	if err := indexFields(ctx, mgr); err != nil {
 		return err
 	}
@@ -100,15 +116,19 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 		Owns(&corev1.Service{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
 		Owns(&networkingv1.Ingress{}).
-		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(clusterRoleBindingToReceiver)).
-		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.secretToReceivers)).
+		Watches(&rbacv1.ClusterRoleBinding{}, handler.EnqueueRequestsFromMapFunc(ownerLabelsToReceiver)).
+		Watches(&rbacv1.Role{}, handler.EnqueueRequestsFromMapFunc(ownerLabelsToReceiver)).
+		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(ownerLabelsToReceiver)).
+		WatchesRawSource(source.Channel(r.secrets.events, handler.EnqueueRequestsFromMapFunc(r.secretToReceivers))).
 		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.ingressClassToReceivers)).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.namespaceToReceivers),
+			builder.OnlyMetadata, builder.WithPredicates(labelsChanged())).
 		WithOptions(controllerOptions())
-	for _, gvk := range []schema.GroupVersionKind{middlewareGVK, httpRouteGVK} {
+	for _, gvk := range optionalGVKs {
 		if ok, err := r.kindInstalled(gvk); err != nil {
 			return err
 		} else if ok {
-			b = b.Owns(newObject(gvk))
+			b = b.WatchesRawSource(r.optionalSource(gvk))
 			r.watched[gvk] = true
 		}
 	}
@@ -122,7 +142,7 @@ func (r *WebhookReceiverReconciler) SetupWithManager(ctx context.Context, mgr ct
 
 // applyDefaults fills the options left unset and takes what the reconciler
 // needs from the manager.
-func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) {
+func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) error {
 	if r.ReceiverClusterRole == "" {
 		r.ReceiverClusterRole = DefaultReceiverClusterRole
 	}
@@ -137,14 +157,25 @@ func (r *WebhookReceiverReconciler) applyDefaults(mgr ctrl.Manager) {
 	}
 	r.cache = mgr.GetCache()
 	r.watched = map[schema.GroupVersionKind]bool{}
+	core, err := corev1client.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
+	if err != nil {
+		return fmt.Errorf("building the Secret watch client: %w", err)
+	}
+	r.secrets = newSecretWatches(core)
+	if err := mgr.Add(r.secrets); err != nil {
+		return fmt.Errorf("adding the Secret watches: %w", err)
+	}
+	return nil
 }
 
 // indexFields indexes WebhookReceivers by the Secrets and the IngressClass
 // they refer to, so a change in one of those reconciles its receivers.
+// The Secrets are the referenced ones and spec.secretName's: an existing
+// Secret that gets the adopt opt-in must end a SecretNotOwned stall.
 func indexFields(ctx context.Context, mgr ctrl.Manager) error {
 	idx := mgr.GetFieldIndexer()
 	if err := idx.IndexField(ctx, &v1alpha1.WebhookReceiver{}, indexSecretRefs, func(o client.Object) []string {
-		return render.ReferencedSecretNames(o.(*v1alpha1.WebhookReceiver))
+		return secretNames(o.(*v1alpha1.WebhookReceiver))
 	}); err != nil {
 		return fmt.Errorf("indexing secretRefs: %w", err)
 	}
@@ -157,6 +188,16 @@ func indexFields(ctx context.Context, mgr ctrl.Manager) error {
 		return fmt.Errorf("indexing ingress className: %w", err)
 	}
 	return nil
+}
+
+// secretNames are the Secrets a receiver reads: those spec.providers
+// refer to and its own (spec.secretName).
+func secretNames(wr *v1alpha1.WebhookReceiver) []string {
+	names := render.ReferencedSecretNames(wr)
+	if own := wr.SecretNameOrDefault(); !slices.Contains(names, own) {
+		names = append(names, own)
+	}
+	return names
 }
 
 func controllerOptions() controller.Options {
@@ -192,9 +233,10 @@ func deletionPredicate() predicate.Predicate {
 	}
 }
 
-// clusterRoleBindingToReceiver maps a ClusterRoleBinding, which cannot carry
-// an owner reference to a namespaced receiver, back through its owner labels.
-func clusterRoleBindingToReceiver(_ context.Context, o client.Object) []reconcile.Request {
+// ownerLabelsToReceiver maps a child that cannot carry an owner reference
+// to its receiver (a ClusterRoleBinding, a Role or RoleBinding in another
+// namespace) back through its owner labels.
+func ownerLabelsToReceiver(_ context.Context, o client.Object) []reconcile.Request {
 	l := o.GetLabels()
 	if l[render.LabelOwnerNamespace] == "" || l[render.LabelOwnerName] == "" {
 		return nil
@@ -211,6 +253,11 @@ func (r *WebhookReceiverReconciler) ingressClassToReceivers(ctx context.Context,
 }
 
 func (r *WebhookReceiverReconciler) receiversMatching(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	return r.receiversWhere(ctx, func(*v1alpha1.WebhookReceiver) bool { return true }, opts...)
+}
+
+// receiversWhere lists the receivers (narrowed by opts) that keep says.
+func (r *WebhookReceiverReconciler) receiversWhere(ctx context.Context, keep func(*v1alpha1.WebhookReceiver) bool, opts ...client.ListOption) []reconcile.Request {
 	var list v1alpha1.WebhookReceiverList
 	if err := r.List(ctx, &list, opts...); err != nil {
 		log.FromContext(ctx).Error(err, "listing WebhookReceivers for a watch event")
@@ -218,7 +265,9 @@ func (r *WebhookReceiverReconciler) receiversMatching(ctx context.Context, opts 
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for i := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		if keep(&list.Items[i]) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
 	}
 	return reqs
 }

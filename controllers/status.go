@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -50,8 +51,11 @@ type observation struct {
 	// changed: the reconcile created, updated or deleted a child.
 	changed bool
 	// deployment is the receiver Deployment after the children were
-	// applied; nil when it does not exist or the reconcile stalled.
+	// applied; nil when it does not exist or the reconcile stalled first.
 	deployment *appsv1.Deployment
+	// route is what the parent Gateways report on the HTTPRoute; nil for
+	// an Ingress receiver or when the reconcile stalled first.
+	route *routeState
 }
 
 // summarize ends every reconcile that got past the deletion check. A
@@ -63,7 +67,7 @@ func (r *WebhookReceiverReconciler) summarize(ctx context.Context, wr *v1alpha1.
 		if !ok {
 			return ctrl.Result{}, err
 		}
-		obs.stall, obs.deployment = st, nil
+		obs.stall = st
 		log.FromContext(ctx).V(1).Info("stalled", "reason", st.reason, "message", st.message)
 	}
 	if err := r.patchStatus(ctx, wr, obs); err != nil {
@@ -125,19 +129,21 @@ func computeStatus(wr *v1alpha1.WebhookReceiver, obs observation, now metav1.Tim
 
 // conditionsFor are the Stalled, Reconciling and Ready conditions (kstatus):
 // a stall, then a pass that wrote children, then the Deployment's
-// availability decide them, in that order.
+// availability, then the parent Gateways' acceptance of the HTTPRoute
+// decide them, in that order.
 func conditionsFor(wr *v1alpha1.WebhookReceiver, obs observation, url string) []metav1.Condition {
 	cond := func(t string, status metav1.ConditionStatus, reason, msg string) metav1.Condition {
 		return metav1.Condition{Type: t, Status: status, Reason: reason, Message: msg}
 	}
-	notStalled := cond(v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonNotStalled, "")
+	notStalled := cond(v1alpha1.ConditionStalled, metav1.ConditionFalse, v1alpha1.ReasonNotStalled, msgNotStalled)
 	switch {
 	case obs.stall != nil:
 		st := obs.stall
+		msg := stallMessage(st)
 		return []metav1.Condition{
-			cond(v1alpha1.ConditionStalled, metav1.ConditionTrue, st.reason, st.message),
-			cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, st.reason, "stalled: "+st.message),
-			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, st.reason, st.message),
+			cond(v1alpha1.ConditionStalled, metav1.ConditionTrue, st.reason, msg),
+			cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, st.reason, "stalled: "+msg),
+			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, st.reason, msg),
 		}
 	case obs.changed:
 		const msg = "applying the receiver's objects"
@@ -153,12 +159,35 @@ func conditionsFor(wr *v1alpha1.WebhookReceiver, obs observation, url string) []
 			cond(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonDeploymentNotAvailable, msg),
 			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonDeploymentNotAvailable, msg),
 		}
+	case obs.route.waiting() != "":
+		msg := obs.route.waiting()
+		return []metav1.Condition{
+			notStalled,
+			cond(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonRoutePending, msg),
+			cond(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRoutePending, msg),
+		}
 	}
 	return []metav1.Condition{
 		notStalled,
-		cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, ""),
+		cond(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReady, msgUpToDate),
 		cond(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady, "the receiver is available at "+url),
 	}
+}
+
+// Messages of the conditions that report nothing wrong: kubectl describe
+// and alerts show them, so they say so in words rather than stay empty.
+const (
+	msgNotStalled = "not stalled: the spec and the cluster have everything the receiver needs"
+	msgUpToDate   = "up to date: every child is applied as desired"
+)
+
+// stallMessage is the stall's message, or, should a cause ever come without
+// text, one that still names the reason and where to look.
+func stallMessage(st *stall) string {
+	if strings.TrimSpace(st.message) != "" {
+		return st.message
+	}
+	return fmt.Sprintf("stalled with reason %s and no further detail from the cause: see the operator's log for this WebhookReceiver", st.reason)
 }
 
 // stallIsNew reports whether st differs from the Stalled condition in prev,

@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestComputeStatus(t *testing.T) {
 	missing := &stall{reason: v1alpha1.ReasonSecretNotFound, message: `Secret "gh" not found`}
 	const waiting = "waiting for Deployment fleet-receiver to become available"
 	const applying = "applying the receiver's objects"
-	notStalled := cond{metav1.ConditionFalse, v1alpha1.ReasonNotStalled, ""}
+	notStalled := cond{metav1.ConditionFalse, v1alpha1.ReasonNotStalled, msgNotStalled}
 	cases := map[string]struct {
 		obs         observation
 		wantReady   cond
@@ -85,7 +86,7 @@ func TestComputeStatus(t *testing.T) {
 			wantRecon: cond{metav1.ConditionTrue, v1alpha1.ReasonDeploymentNotAvailable, waiting},
 			wantReady: cond{metav1.ConditionFalse, v1alpha1.ReasonDeploymentNotAvailable, waiting}, wantReplica: 2},
 		"ready": {obs: observation{deployment: deployment(2, true, false)}, wantStalled: notStalled,
-			wantRecon: cond{metav1.ConditionFalse, v1alpha1.ReasonReady, ""},
+			wantRecon: cond{metav1.ConditionFalse, v1alpha1.ReasonReady, msgUpToDate},
 			wantReady: cond{metav1.ConditionTrue, v1alpha1.ReasonReady, "the receiver is available at https://webhooks.example.com/gitjob"}, wantReplica: 2},
 	}
 	now := metav1.NewTime(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
@@ -183,6 +184,68 @@ func TestResultFor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := resultFor(tc.obs, crd); got != tc.want {
 				t.Errorf("resultFor = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// Every condition, whatever its status, carries a message a person can act
+// on: the stalls preflight finds, a stall whose cause gave no text, and the
+// states of a pass that did not stall.
+func TestEveryConditionHasAMessage(t *testing.T) {
+	noSecret := ingressWR("fleet-local", "fleet", "nginx", "/")
+	noSecret.Spec.Providers.GitHub = &v1alpha1.ProviderSecret{SecretRef: &v1alpha1.SecretKeyRef{Name: "nope", Key: "token"}}
+	crossNS := ingressWR("tenant", "fleet", "nginx", "/")
+	crossNS.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
+	neither := ingressWR("fleet-local", "fleet", "nginx", "/")
+	neither.Spec.Ingress = nil
+	stalls := map[string]preflightInput{
+		"cross-namespace": input(crossNS),
+		"no HTTPRoute CRD": func() preflightInput {
+			in := input(gatewayWR("fleet-local", "fleet", "/"))
+			in.crds.httpRoute = false
+			return in
+		}(),
+		"no exposure": input(neither),
+		"no IngressClass": func() preflightInput {
+			in := input(ingressWR("fleet-local", "fleet", "x", "/"))
+			in.ingressClass = nil
+			return in
+		}(),
+		"generic with path": func() preflightInput {
+			in := input(ingressWR("fleet-local", "fleet", "g", "/p"))
+			withClass("example.com/x")(&in)
+			return in
+		}(),
+		"no Middleware CRD": func() preflightInput {
+			in := input(ingressWR("fleet-local", "fleet", "traefik", "/p"))
+			withClass("traefik.io/ingress-controller")(&in)
+			in.crds.middleware = false
+			return in
+		}(),
+		"missing Secret": input(noSecret),
+	}
+	observations := map[string]observation{
+		"stall without text": {stall: &stall{reason: v1alpha1.ReasonInvalidChild}},
+		"children written":   {changed: true},
+		"no Deployment yet":  {},
+		"ready":              {deployment: deployment(1, true, false)},
+	}
+	for name, in := range stalls {
+		_, err := preflight(in)
+		st, ok := asStall(err)
+		if !ok {
+			t.Fatalf("%s: preflight did not stall: %v", name, err)
+		}
+		observations["stall: "+name] = observation{stall: st}
+	}
+	for name, obs := range observations {
+		t.Run(name, func(t *testing.T) {
+			wr := ingressWR("fleet-local", "fleet", "nginx", "/")
+			for _, c := range computeStatus(wr, obs, metav1.Now()).Conditions {
+				if strings.TrimSpace(c.Message) == "" || strings.TrimSpace(strings.TrimPrefix(c.Message, "stalled:")) == "" {
+					t.Errorf("%s=%s (%s) has no message", c.Type, c.Status, c.Reason)
+				}
 			}
 		})
 	}

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -38,8 +39,9 @@ import (
 // WebhookReceiverReconciler reconciles WebhookReceivers.
 type WebhookReceiverReconciler struct {
 	client.Client
-	// APIReader reads past the cache; used only to make sure a generated
-	// secret is never regenerated because the cache lags behind.
+	// APIReader reads past the cache: a Secret the operator has not
+	// labelled (and so does not cache) before its watch has synced, and the
+	// receiver Secret when the cache may lag behind a generated value.
 	APIReader  client.Reader
 	Recorder   recorder.EventRecorder
 	RESTMapper meta.RESTMapper
@@ -56,7 +58,10 @@ type WebhookReceiverReconciler struct {
 
 	ctrl  controller.Controller
 	cache cache.Cache
-	mu    sync.Mutex
+	// secrets watches, by name, the Secrets receivers read that the
+	// operator did not label (the cache holds only labelled ones).
+	secrets *secretWatches
+	mu      sync.Mutex
 	// watched records the optional CRD kinds (Middleware, HTTPRoute) that
 	// have a watch; a kind installed after start gets one on first use.
 	watched map[schema.GroupVersionKind]bool
@@ -70,7 +75,9 @@ type WebhookReceiverReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingressclasses,verbs=get;list;watch
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=fleet.cattle.io,resources=gitrepos,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings;clusterrolebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=webhook-operator-receiver-role
 // +kubebuilder:rbac:groups=traefik.io,resources=middlewares,verbs=get;list;watch;create;patch;delete
@@ -85,9 +92,13 @@ type WebhookReceiverReconciler struct {
 func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, retErr error) {
 	wr := &v1alpha1.WebhookReceiver{}
 	if err := r.Get(ctx, req.NamespacedName, wr); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.secrets.track(req.NamespacedName, nil)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !wr.DeletionTimestamp.IsZero() {
+		r.secrets.track(req.NamespacedName, nil)
 		return ctrl.Result{}, r.finalize(ctx, wr)
 	}
 	obs := &observation{}
@@ -101,9 +112,11 @@ func (r *WebhookReceiverReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 }
 
 // reconcileSteps runs the steps in order; the first error (a stall is one)
-// ends the pass. It records the writes in changes and the receiver
-// Deployment in obs.
+// ends the pass. It records the writes in changes, and the receiver
+// Deployment and the HTTPRoute's acceptance in obs.
 func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1alpha1.WebhookReceiver, obs *observation, changes *childChanges) error {
+	// Watch first: a Secret created after the read below still reconciles.
+	r.secrets.track(client.ObjectKeyFromObject(wr), secretNames(wr))
 	in, err := r.gatherPreflight(ctx, wr)
 	if err != nil {
 		return err
@@ -111,9 +124,10 @@ func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1al
 	flavor, err := preflight(in)
 	if isStall(err, v1alpha1.ReasonCrossNamespaceNotAllowed) {
 		// The operator does not (or no longer) allow this namespace to reach
-		// others: take back the cluster-wide binding now, not at deletion,
-		// or the running receiver keeps cross-namespace access.
-		if err := r.dropClusterRoleBinding(ctx, wr); err != nil {
+		// others: take back the cluster-wide binding and the grants in other
+		// namespaces now, not at deletion, or the running receiver keeps
+		// cross-namespace access.
+		if err := r.dropCrossNamespaceRBAC(ctx, wr); err != nil {
 			return err
 		}
 	}
@@ -130,13 +144,25 @@ func (r *WebhookReceiverReconciler) reconcileSteps(ctx context.Context, wr *v1al
 	if err := r.watchInstalled(in.crds); err != nil {
 		return err
 	}
-	c := desiredChildren(wr, secret, r.renderParams(flavor), in.crds)
+	grants, err := r.gatherSecretGrants(ctx, wr, in.crds)
+	if err != nil {
+		return err
+	}
+	c := desiredChildren(wr, secret, r.renderParams(flavor), in.crds, grants)
 	if err := r.applyChildren(ctx, wr, c, changes); err != nil {
 		return err
 	}
 	if err := r.releaseFinalizer(ctx, wr); err != nil {
 		return err
 	}
-	obs.deployment, err = r.observeDeployment(ctx, wr)
-	return err
+	if obs.deployment, err = r.observeDeployment(ctx, wr); err != nil {
+		return err
+	}
+	if obs.route, err = r.observeRoute(ctx, wr); err != nil {
+		return err
+	}
+	if st := obs.route.stall(); st != nil {
+		return st
+	}
+	return nil
 }

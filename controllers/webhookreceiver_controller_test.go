@@ -70,6 +70,7 @@ func eventuallyCondition(ns, name, typ string, status metav1.ConditionStatus, re
 		g.Expect(c).NotTo(BeNil())
 		g.Expect(c.Status).To(Equal(status), "condition %s: %s %s", typ, c.Reason, c.Message)
 		g.Expect(c.Reason).To(Equal(reason), c.Message)
+		expectMessages(g, wr)
 	}, timeout, interval).Should(Succeed())
 	return wr
 }
@@ -89,8 +90,18 @@ func eventuallyReady(ns, name string) *v1alpha1.WebhookReceiver {
 		g.Expect(meta.IsStatusConditionTrue(wr.Status.Conditions, v1alpha1.ConditionReady)).To(BeTrue(), "%+v", wr.Status.Conditions)
 		g.Expect(meta.IsStatusConditionTrue(wr.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeFalse())
 		g.Expect(meta.IsStatusConditionTrue(wr.Status.Conditions, v1alpha1.ConditionStalled)).To(BeFalse())
+		expectMessages(g, wr)
 	}, timeout, interval).Should(Succeed())
 	return wr
+}
+
+// expectMessages: every condition, stalled or not, says something a person
+// can act on.
+func expectMessages(g Gomega, wr *v1alpha1.WebhookReceiver) {
+	g.Expect(wr.Status.Conditions).To(HaveLen(3))
+	for _, c := range wr.Status.Conditions {
+		g.Expect(c.Message).NotTo(BeEmpty(), "condition %s=%s (%s) has no message", c.Type, c.Status, c.Reason)
+	}
 }
 
 func expectControlled(obj client.Object, wr *v1alpha1.WebhookReceiver) {
@@ -169,6 +180,10 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 
 		eventuallyReady(ns, "traefik")
+		// A Gateway controller accepts the route (none runs in envtest).
+		Eventually(func() error {
+			return reportRoute(ns, "gateway", routeAccepted)
+		}, timeout, interval).Should(Succeed())
 		eventuallyReady(ns, "gateway")
 	})
 
@@ -195,7 +210,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(*p.PathType).To(Equal(networkingv1.PathTypePrefix))
 		Expect(p.Backend.Service.Name).To(Equal("traefik-receiver"))
 		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikMiddlewares, ns+"-traefik-strip-prefix@kubernetescrd"))
-		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikPriority, "100"))
+		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikPriority, "107"))
 		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationTraefikTLS, "true"))
 		Expect(ing.Annotations).To(HaveKeyWithValue(render.AnnotationCertManagerCIssuer, "letsencrypt"))
 		Expect(ing.Spec.TLS).To(HaveLen(1))
@@ -216,6 +231,31 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(string(rule.BackendRefs[0].Name)).To(Equal("gateway-receiver"))
 		Expect(k8sClient.Get(ctx, key(ns, "gateway"), &networkingv1.Ingress{})).To(Satisfy(apierrors.IsNotFound))
 		Expect(wr.Status.URL).To(Equal("http://webhooks.example.com/hooks"))
+	})
+
+	It("is Ready only once the Gateway accepts the HTTPRoute, and says which parent refused it and why", func() {
+		wr := gatewayWR(ns, "routed", "/")
+		wr.Spec.Gateway.ParentRefs = append(wr.Spec.Gateway.ParentRefs, gatewayv1.ParentReference{Name: "internal"})
+		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
+		Eventually(func() error { return markAvailable(k8sClient, ns, "routed-receiver") }, timeout, interval).Should(Succeed())
+
+		// No controller has reported on the parents yet.
+		w := eventuallyCondition(ns, "routed", v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRoutePending)
+		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionReady).Message).To(ContainSubstring("waiting for the Gateway to accept the route"))
+		Expect(meta.IsStatusConditionTrue(w.Status.Conditions, v1alpha1.ConditionReconciling)).To(BeTrue())
+
+		// One parent refuses it.
+		Expect(reportRoute(ns, "routed", routeAccepted, routeRefused("NoMatchingParent", "no listener named https"))).To(Succeed())
+		w = eventuallyCondition(ns, "routed", v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRouteNotAccepted)
+		msg := meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionReady).Message
+		Expect(msg).To(ContainSubstring("Gateway " + ns + "/internal"))
+		Expect(msg).To(ContainSubstring("NoMatchingParent"))
+		Expect(msg).To(ContainSubstring("no listener named https"))
+		Expect(msg).NotTo(ContainSubstring("gateway-system/public"), "the parent that accepted is not blamed")
+
+		// Both accept it.
+		Expect(reportRoute(ns, "routed", routeAccepted, routeAccepted)).To(Succeed())
+		eventuallyReady(ns, "routed")
 	})
 
 	It("creates every child of an nginx receiver, with Fleet's Secret name and keys", func() {
@@ -496,7 +536,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 	})
 
 	It("makes no API write at all when a reconcile finds nothing to change", func() {
-		for _, n := range []string{"traefik", "gateway", "nginx", "missing", "noclass"} {
+		for _, n := range []string{"traefik", "gateway", "routed", "nginx", "missing", "noclass"} {
 			eventuallyReady(ns, n)
 		}
 		eventuallyReady("cross-ok", "flip")

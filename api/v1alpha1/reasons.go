@@ -21,6 +21,12 @@ package v1alpha1
 // ClusterRoleBinding, which owner references cannot garbage-collect.
 const ClusterRBACFinalizer = "gitops.webhook-operator.dev/cluster-rbac"
 
+// AnnotationAdopt, set to "true" on an existing Secret, lets a
+// WebhookReceiver whose spec.secretName names it manage it (Fleet's own
+// gitjob-webhook, say). Without it the operator writes only Secrets it
+// created, so naming a Secret never hands it to the operator.
+const AnnotationAdopt = "gitops.webhook-operator.dev/adopt"
+
 // Reasons of the Ready, Reconciling and Stalled conditions. Users match on
 // them (kubectl wait, alerts), so they are part of the API.
 const (
@@ -31,6 +37,10 @@ const (
 	// ReasonDeploymentNotAvailable: the children are applied; the receiver
 	// Deployment is not available yet.
 	ReasonDeploymentNotAvailable = "DeploymentNotAvailable"
+	// ReasonRoutePending: spec.gateway is set and not every parent Gateway
+	// has accepted the HTTPRoute yet (or no Gateway controller has reported
+	// on it at all).
+	ReasonRoutePending = "RoutePending"
 	// ReasonNotStalled is the reason of Stalled=False.
 	ReasonNotStalled = "NotStalled"
 
@@ -39,6 +49,10 @@ const (
 
 	// ReasonSecretNotFound: a Secret (or key) referenced by spec.providers is missing.
 	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonSecretNotOwned: spec.secretName names an existing Secret the
+	// operator did not create and that does not carry AnnotationAdopt (or
+	// that another controller owns); it is left untouched.
+	ReasonSecretNotOwned = "SecretNotOwned"
 	// ReasonMiddlewareCRDMissing: the traefik flavor needs a stripPrefix
 	// Middleware, but the Traefik CRD is not installed.
 	ReasonMiddlewareCRDMissing = "TraefikMiddlewareCRDMissing"
@@ -53,6 +67,13 @@ const (
 	// ReasonCrossNamespaceNotAllowed: spec.targets.namespaceSelector is set in
 	// a namespace the operator does not allow to reach others.
 	ReasonCrossNamespaceNotAllowed = "CrossNamespaceNotAllowed"
+	// ReasonRouteNotAccepted: a parent Gateway reported the HTTPRoute as not
+	// Accepted or its references as not resolved; the message names the
+	// parent and repeats its reason and message.
+	ReasonRouteNotAccepted = "RouteNotAccepted"
+	// ReasonInvalidTargets: spec.targets holds a label selector that cannot
+	// be compiled (an unknown operator, say).
+	ReasonInvalidTargets = "InvalidTargets"
 	// ReasonInvalidChild: the API server refused a child object as invalid.
 	ReasonInvalidChild = "InvalidChild"
 )

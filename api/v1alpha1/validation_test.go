@@ -193,6 +193,8 @@ tls: {issuerRef: {name: letsencrypt}}
 providers: {github: {generate: true}}`, "with spec.gateway the Gateway's listener terminates TLS"),
 		Entry("issuer of an unknown kind", minimal+`
 tls: {issuerRef: {kind: Certificate, name: le}}`, `supported values: "Issuer", "ClusterIssuer"`),
+		Entry("polling interval between 0s and 15s", minimal+`
+pollingInterval: 10ms`, "pollingInterval must be between 15s and 168h, or 0s to never write GitRepo specs"),
 	)
 
 	It("refuses a name too long for its children", func() {

@@ -94,12 +94,15 @@ type WebhookReceiverSpec struct {
 	// +optional
 	Targets Targets `json:"targets,omitempty"`
 
-	// PollingInterval is written to a triggered GitRepo that has none, so Fleet
-	// polls rarely once webhooks arrive.
+	// PollingInterval is written to a triggered GitRepo that has none (and
+	// does not set spec.disablePolling), so Fleet polls rarely once webhooks
+	// arrive. "0s" means leave GitRepo specs alone: GitRepos are still
+	// triggered but their spec is never written, for GitRepos managed from
+	// Git where any change would be drift. Otherwise between 15s and 168h.
 	// +optional
 	// +kubebuilder:default="1h"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('15s') && duration(self) <= duration('168h')",message="pollingInterval must be between 15s and 168h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) == duration('0s') || (duration(self) >= duration('15s') && duration(self) <= duration('168h'))",message="pollingInterval must be between 15s and 168h, or 0s to never write GitRepo specs"
 	PollingInterval *metav1.Duration `json:"pollingInterval,omitempty"`
 
 	// Batching controls how GitRepo writes are coalesced and rate-limited.
@@ -128,7 +131,9 @@ type IngressSpec struct {
 	// +optional
 	Flavor Flavor `json:"flavor,omitempty"`
 
-	// Priority is the Traefik router priority. Default 100.
+	// Priority is the Traefik router priority. Default 100 plus the path
+	// length ("/" 101, "/gitjob" 107): above an application's catch-all on
+	// the same host, and the longer path wins among receivers on one host.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000000
@@ -367,6 +372,8 @@ type WebhookReceiverStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 54",message="metadata.name must be at most 54 characters: children are named <name>-receiver and labelled with the name"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter, ending with a letter or digit): it names the receiver's Service"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec) || !has(self.spec.host) || !(isIP(self.spec.host) || self.spec.host.matches('^[0-9.]+$'))",messageExpression="'spec.host must be a DNS name, not an IP address: ' + self.spec.host + ' (Ingress and HTTPRoute hosts are names; point a DNS name such as webhooks.example.com at the address)'",fieldPath=".spec.host"
 // +kubebuilder:resource:shortName=whr,categories=gitops
 // +kubebuilder:printcolumn:name="Host",type=string,JSONPath=`.spec.host`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`

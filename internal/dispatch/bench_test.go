@@ -180,7 +180,7 @@ func benchClient(c cache.Cache, writes *atomic.Int64) client.Client {
 
 func benchDispatcher(b *testing.B, c cache.Cache, writes *atomic.Int64, o Options) *Dispatcher {
 	cl := benchClient(c, writes)
-	o.Client, o.WebhookSecrets = cl, cl
+	o.Client, o.APIReader, o.WebhookSecrets = cl, cl, cl
 	o.Receiver = types.NamespacedName{Namespace: testNS, Name: "wr"}
 	d, err := New(o)
 	if err != nil {
@@ -280,6 +280,48 @@ func BenchmarkCacheMemory(b *testing.B) {
 				stop()
 			}
 			b.ReportMetric(perRepo, "bytes/gitrepo")
+		})
+	}
+}
+
+// countingRecorder counts Events: each one is an API write.
+type countingRecorder struct{ n *atomic.Int64 }
+
+func (r countingRecorder) Eventf(kruntime.Object, kruntime.Object, string, string, string, string, ...any) {
+	r.n.Add(1)
+}
+
+// BenchmarkDistinctPushes is one push to a different GitRepo per op (among
+// 10,000, unauthenticated so no pollingInterval), each request waiting for
+// its write as a Git host does. It reports the API writes per push, Events
+// included, and the time a push takes with and without a coalescing window.
+// Past 10,000 ops GitRepos come round again: with a window, a GitRepo
+// pushed again within it rides on its trailing write.
+func BenchmarkDistinctPushes(b *testing.B) {
+	const n = 10000
+	c, stop := memCache(b, n, true)
+	defer stop()
+	for _, window := range []time.Duration{0, time.Second} {
+		b.Run(fmt.Sprintf("window=%s", window), func(b *testing.B) {
+			var writes atomic.Int64
+			o := Options{Window: window, QPS: 1e6, Burst: 1e6, MaxPending: 1 << 20, Recorder: countingRecorder{&writes}}
+			d := benchDispatcher(b, c, &writes, o)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { _ = d.Start(ctx); close(done) }()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				req := githubPush(fmt.Sprintf("org/repo-%05d", i%n), "main", fmt.Sprintf("p-%d", i))
+				req.Authenticated = false
+				if _, err := d.Dispatch(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			cancel()
+			<-done
+			b.ReportMetric(float64(writes.Load())/float64(i), "writes/push")
 		})
 	}
 }

@@ -16,21 +16,21 @@ limitations under the License.
 
 // Package dispatch turns verified push events into Fleet GitRepo writes: it
 // matches a push to GitRepos through the receiver's cache (a field index on
-// the normalised repo URL), and writes status.webhookCommit through a
-// rate-limited workqueue that coalesces pushes per GitRepo, so a burst of
-// webhooks costs one write per GitRepo rather than one per push.
+// the normalised repo URL), and writes status.webhookCommit at once for the
+// first push to a GitRepo, coalescing the pushes that follow within a window
+// into one trailing write, under a token bucket shared by all GitRepos.
 package dispatch
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	"golang.org/x/time/rate"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
@@ -45,11 +45,12 @@ import (
 // Defaults for Options fields left zero; QPS and Burst default to the API's
 // spec.batching defaults.
 const (
-	DefaultMaxPending     = 5000
-	DefaultWorkers        = 4
-	DefaultShutdownGrace  = 20 * time.Second
-	DefaultRetryBaseDelay = 100 * time.Millisecond
-	DefaultRetryMaxDelay  = 30 * time.Second
+	DefaultMaxPending          = 5000
+	DefaultMaxConcurrentWrites = 64
+	DefaultEventInterval       = time.Minute
+	DefaultShutdownGrace       = 20 * time.Second
+	DefaultRetryBaseDelay      = 100 * time.Millisecond
+	DefaultRetryMaxDelay       = 30 * time.Second
 )
 
 // Options configures a Dispatcher.
@@ -58,10 +59,13 @@ type Options struct {
 	// Namespaces from the receiver's cache, and patches GitRepos. GitRepos
 	// must be indexed with SetupIndexes.
 	Client client.Client
+	// APIReader reads live GitRepos: one the cache says already carries a
+	// push, before a write is skipped.
+	APIReader client.Reader
 	// WebhookSecrets reads the Secrets GitRepos name in spec.webhookSecret:
 	// the receiver's webhooksecret.Store, never a GET per request.
 	WebhookSecrets SecretGetter
-	// Recorder emits one Event per GitRepo write; nil: no Events.
+	// Recorder emits the aggregated Events on GitRepos; nil: no Events.
 	Recorder events.EventRecorder
 	// Receiver is the WebhookReceiver whose targets and pollingInterval apply,
 	// read from the cache on every Dispatch so edits apply at once.
@@ -75,17 +79,21 @@ type Options struct {
 	// kubernetes.io/metadata.name label is known, other selectors fail closed.
 	NamespaceLabels bool
 
-	// Window is how long pushes to one GitRepo are coalesced into one write.
+	// Window follows each write of a GitRepo: pushes to it until the window
+	// ends are coalesced into one trailing write.
 	Window time.Duration
 	// QPS and Burst are the token bucket across GitRepos for writes. Built
 	// once in New: a changed spec.batching applies on the receiver's restart.
 	QPS   float64
 	Burst int
-	// MaxPending is the limit on GitRepos with a pending write; beyond it
+	// MaxPending is the limit on GitRepos with a write to do; beyond it
 	// Dispatch returns push.ErrQueueFull.
 	MaxPending int
-	// Workers is how many GitRepos are written concurrently.
-	Workers int
+	// MaxConcurrentWrites bounds the GitRepo writes in flight; within it the
+	// token bucket alone says how many run.
+	MaxConcurrentWrites int
+	// EventInterval is how often the aggregated Events are emitted.
+	EventInterval time.Duration
 	// ShutdownGrace bounds the flush of pending writes on shutdown.
 	ShutdownGrace time.Duration
 	// RetryBaseDelay and RetryMaxDelay bound the per-GitRepo exponential
@@ -112,8 +120,11 @@ func (o *Options) defaults() {
 	if o.MaxPending <= 0 {
 		o.MaxPending = DefaultMaxPending
 	}
-	if o.Workers <= 0 {
-		o.Workers = DefaultWorkers
+	if o.MaxConcurrentWrites <= 0 {
+		o.MaxConcurrentWrites = DefaultMaxConcurrentWrites
+	}
+	if o.EventInterval <= 0 {
+		o.EventInterval = DefaultEventInterval
 	}
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = DefaultShutdownGrace
@@ -130,145 +141,82 @@ func (o *Options) defaults() {
 }
 
 // Dispatcher implements push.Dispatcher and is a manager.Runnable running
-// the write workers. Pushes are keyed by GitRepo namespace/name; the commit
-// to write lives in the pending set beside the queue, so the queue only says
+// the writes. Pushes are keyed by GitRepo namespace/name; the commit to
+// write lives in the pending set beside the queue, so the queue only says
 // which GitRepo is due and a newer push simply replaces the pending commit.
 type Dispatcher struct {
-	o       Options
-	queue   workqueue.TypedRateLimitingInterface[string]
-	bucket  workqueue.TypedRateLimiter[string]
-	backoff workqueue.TypedRateLimiter[string]
-	pending *pendingSet
-	writer  *writer
+	o     Options
+	queue workqueue.TypedDelayingInterface[string]
+	// limiter is the token bucket shared by all GitRepos: client-go's
+	// workqueue bucket rate limiter. Writers block on its bucket (Wait)
+	// instead of requeueing by its When, so a worker holds a due write until
+	// a token is free rather than reordering keys.
+	limiter  *workqueue.TypedBucketRateLimiter[string]
+	backoff  workqueue.TypedRateLimiter[string]
+	pending  *pendingSet
+	writer   *writer
+	activity *activity
+	refusals refusals
 }
 
 var _ push.Dispatcher = (*Dispatcher)(nil)
 
-// New builds a Dispatcher. Add it to the manager to run its workers.
+// New builds a Dispatcher. Add it to the manager to run its writes.
 func New(o Options) (*Dispatcher, error) {
-	if o.Client == nil || o.WebhookSecrets == nil {
-		return nil, errors.New("dispatch: Client and WebhookSecrets are required")
+	if o.Client == nil || o.APIReader == nil || o.WebhookSecrets == nil {
+		return nil, errors.New("dispatch: Client, APIReader and WebhookSecrets are required")
 	}
 	if o.Receiver.Name == "" || o.Receiver.Namespace == "" {
 		return nil, errors.New("dispatch: Receiver namespace and name are required")
 	}
 	o.defaults()
-	d := &Dispatcher{
-		o:       o,
-		bucket:  &workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(o.QPS), o.Burst)},
-		backoff: workqueue.NewTypedItemExponentialFailureRateLimiter[string](o.RetryBaseDelay, o.RetryMaxDelay),
-		pending: newPendingSet(o.MaxPending),
-		writer:  newWriter(o.Client, o.Recorder, o.Receiver, o.Logger),
-	}
-	// Failed writes are requeued through both: the shared token bucket (a
-	// retry is an API request too) and the per-GitRepo backoff.
-	d.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.NewTypedMaxOfRateLimiter(d.bucket, d.backoff),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: "gitrepo-writes"})
-	return d, nil
+	act := newActivity(o.Recorder, o.Receiver)
+	return &Dispatcher{
+		o:        o,
+		queue:    workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[string]{Name: "gitrepo-writes"}),
+		limiter:  &workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(o.QPS), o.Burst)},
+		backoff:  workqueue.NewTypedItemExponentialFailureRateLimiter[string](o.RetryBaseDelay, o.RetryMaxDelay),
+		pending:  newPendingSet(o.MaxPending, o.Window),
+		writer:   newWriter(o.Client, o.APIReader, act, o.Receiver, o.Logger),
+		activity: act,
+	}, nil
 }
 
 // NeedLeaderElection is false: every receiver replica writes the pushes it
 // received; the writes are idempotent.
 func (d *Dispatcher) NeedLeaderElection() bool { return false }
 
-// delay is when a newly pending GitRepo is due: after the coalescing window
-// and after its token from the shared bucket. Reserving the token now spaces
-// writes across GitRepos at qps without a second pass through the queue.
-func (d *Dispatcher) delay(key string) time.Duration {
-	return max(d.o.Window, d.bucket.When(key))
-}
-
-// Start runs the write workers until ctx ends, then stops accepting pushes
-// and flushes pending writes, ignoring window and rate limit, within
-// ShutdownGrace.
-func (d *Dispatcher) Start(ctx context.Context) error {
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	var wg sync.WaitGroup
-	for range d.o.Workers {
-		wg.Go(func() {
-			for d.processNext(wctx) {
-			}
-		})
-	}
-	<-ctx.Done()
-	d.flush()
-	cancel()
-	d.queue.ShutDown()
-	wg.Wait()
-	return nil
-}
-
-// flush closes the pending set, makes every pending GitRepo due at once and
-// waits for the workers to write them, at most ShutdownGrace.
-func (d *Dispatcher) flush() {
-	keys := d.pending.close()
-	if len(keys) > 0 {
-		d.o.Logger.Info("flushing pending GitRepo writes", "pending", len(keys))
-	}
-	for _, k := range keys {
-		d.queue.Add(k)
-	}
-	grace := time.NewTimer(d.o.ShutdownGrace)
-	defer grace.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		n := d.pending.len()
-		if n == 0 {
-			return
-		}
-		select {
-		case <-grace.C:
-			d.o.Logger.Error(nil, "shutdown grace period over, pending GitRepo writes dropped", "pending", n)
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-// Dispatch implements push.Dispatcher: it matches the request, records the
-// matched GitRepos' writes as pending and waits for them until ctx ends.
+// Dispatch implements push.Dispatcher: it matches the request and records
+// the matched GitRepos' writes. It waits, until ctx ends, for the writes it
+// leads; pushes coalesced into a write under way or due at the end of the
+// window are answered at once.
 func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Result, error) {
-	var wr v1alpha1.WebhookReceiver
-	if err := d.o.Client.Get(ctx, d.o.Receiver, &wr); err != nil {
-		return push.Result{}, fmt.Errorf("reading WebhookReceiver %s: %w", d.o.Receiver, err)
-	}
-	scope, err := gitrepo.NewScope(&wr)
+	// Order is arrival: the request is numbered before matching, so a slow
+	// match (a webhookSecret read) cannot let an older push win.
+	seq := d.pending.begin()
+	defer d.pending.end(seq)
+	m, polling, err := d.match(ctx, &req)
 	if err != nil {
-		return push.Result{}, fmt.Errorf("WebhookReceiver %s: %w", d.o.Receiver, err)
-	}
-	m := &matcher{
-		client: d.o.Client, secrets: d.o.WebhookSecrets, scope: scope,
-		allNamespaces: d.o.AllNamespaces, namespaceLabels: d.o.NamespaceLabels, log: d.o.Logger,
-	}
-	m.matchAll(ctx, &req)
-	if m.transient != nil {
-		return push.Result{}, m.transient
+		return push.Result{}, err
 	}
 	if len(m.triggers) == 0 {
 		return push.Result{Unmatched: m.unmatched(), Skipped: m.skipped}, nil
 	}
-	var polling time.Duration
-	if req.Authenticated || req.OwnSecretsOnly { // every trigger verified: the receiver's secret or its own
-		polling = wr.Spec.PollingIntervalOrDefault()
-	}
-	a, err := d.pending.add(m.triggers, polling)
+	d.confirmLive(ctx, m.triggers, polling)
+	a, err := d.pending.add(m.triggers, polling, seq)
 	if err != nil {
 		return push.Result{}, err
 	}
 	for _, k := range a.fresh {
-		d.queue.AddAfter(k, d.delay(k))
+		d.queue.Add(k)
 	}
-	triggersSkipped.Add(float64(len(a.noop)))
-	pushesCoalesced.Add(float64(a.coalesced))
+	d.activity.pushed(m.triggers)
+	triggersSkipped.Add(float64(a.skipped))
+	pushesCoalesced.Add(float64(len(a.riding)))
 	queueDepth.Set(float64(a.depth))
 
-	res := push.Result{Skipped: m.skipped}
-	for _, t := range a.noop {
-		res.Written = append(res.Written, push.Trigger{Namespace: t.namespace, Name: t.name, Commit: t.commit})
-	}
+	res := push.Result{Written: a.written, Pending: a.riding, Skipped: m.skipped}
+	var dropped []string
 	for i, o := range d.pending.await(ctx, a.waits) {
 		t := push.Trigger{Namespace: a.waits[i].t.namespace, Name: a.waits[i].t.name, Commit: o.commit}
 		switch {
@@ -276,10 +224,61 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 			res.Pending = append(res.Pending, t)
 		case o.written:
 			res.Written = append(res.Written, t)
+		case o.dropped != "":
+			dropped = append(dropped, t.String()+": "+o.dropped)
 		}
+	}
+	if len(res.Written)+len(res.Pending) == 0 && len(dropped) > 0 {
+		res.Unmatched = "GitRepo writes dropped: " + strings.Join(dropped, "; ")
 	}
 	d.o.Logger.V(1).Info("dispatched", "provider", firstProvider(&req), "written", len(res.Written), "pending", len(res.Pending))
 	return res, nil
+}
+
+// match reads the receiver and matches req, returning the matcher and the
+// pollingInterval the request may set (0: none).
+func (d *Dispatcher) match(ctx context.Context, req *push.Request) (*matcher, time.Duration, error) {
+	var wr v1alpha1.WebhookReceiver
+	if err := d.o.Client.Get(ctx, d.o.Receiver, &wr); err != nil {
+		return nil, 0, fmt.Errorf("reading WebhookReceiver %s: %w", d.o.Receiver, err)
+	}
+	scope, err := gitrepo.NewScope(&wr)
+	if err != nil {
+		return nil, 0, fmt.Errorf("WebhookReceiver %s: %w", d.o.Receiver, err)
+	}
+	m := &matcher{
+		client: d.o.Client, secrets: d.o.WebhookSecrets, scope: scope,
+		allNamespaces: d.o.AllNamespaces, namespaceLabels: d.o.NamespaceLabels, log: d.o.Logger,
+	}
+	m.matchAll(ctx, req)
+	if m.transient != nil {
+		return nil, 0, m.transient
+	}
+	// Only a request whose every trigger verified (with the receiver's
+	// secret, or each with its own) sets a pollingInterval; a receiver with
+	// pollingInterval 0s never writes GitRepo specs.
+	var polling time.Duration
+	if req.Authenticated || req.OwnSecretsOnly {
+		polling = wr.Spec.PollingIntervalOrDefault()
+	}
+	return m, polling, nil
+}
+
+// confirmLive reads, live, the GitRepos the cache says already carry their
+// push and need no pollingInterval: the cache may be behind a write of this
+// or another replica, so only the live object can tell that a write is not
+// needed. A failed read leaves the push to be written.
+func (d *Dispatcher) confirmLive(ctx context.Context, ts []*trigger, polling time.Duration) {
+	for _, t := range ts {
+		if t.webhookCommit != t.commit || (polling > 0 && !t.pollingSettled) || d.pending.isDirty(t.key) {
+			continue
+		}
+		var gr fleet.GitRepo
+		if err := d.o.APIReader.Get(ctx, types.NamespacedName{Namespace: t.namespace, Name: t.name}, &gr); err != nil {
+			continue
+		}
+		t.liveEqual = gr.Status.WebhookCommit == t.commit && (polling == 0 || pollingSettled(&gr.Spec))
+	}
 }
 
 func firstProvider(req *push.Request) string {
@@ -287,48 +286,4 @@ func firstProvider(req *push.Request) string {
 		return req.Events[0].Provider
 	}
 	return ""
-}
-
-// processNext writes one due GitRepo. It returns false once the queue is
-// shut down.
-func (d *Dispatcher) processNext(ctx context.Context) bool {
-	key, shutdown := d.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer d.queue.Done(key)
-
-	due, ok := d.pending.next(key)
-	if !ok {
-		d.queue.Forget(key)
-		return true
-	}
-	err := d.writer.write(ctx, key, &due)
-	log := d.o.Logger.WithValues("gitrepo", key, "commit", due.commit)
-	switch {
-	case err == nil:
-		triggerLatency.Observe(time.Since(due.since).Seconds())
-	case apierrors.IsNotFound(err):
-		triggersFailed.WithLabelValues(failureReason(err)).Inc()
-		log.Info("GitRepo is gone, dropping its pending write")
-	default:
-		triggersFailed.WithLabelValues(failureReason(err)).Inc()
-		log.Error(err, "writing GitRepo failed, will retry")
-		if d.pending.closing() {
-			d.queue.AddAfter(key, min(d.backoff.When(key), time.Second))
-		} else {
-			d.queue.AddRateLimited(key)
-		}
-		return true
-	}
-	d.queue.Forget(key)
-	next, depth := d.pending.complete(key, due, err == nil)
-	switch next {
-	case again:
-		d.queue.Add(key)
-	case later:
-		d.queue.AddAfter(key, d.delay(key))
-	}
-	queueDepth.Set(float64(depth))
-	return true
 }

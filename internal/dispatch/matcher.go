@@ -36,9 +36,12 @@ import (
 type trigger struct {
 	key, namespace, name string
 	commit, provider     string
-	// current state from the cache, to skip a write that changes nothing
-	webhookCommit string
-	hasPolling    bool
+	// webhookCommit and pollingSettled are the GitRepo as the cache shows
+	// it; liveEqual is set once the live GitRepo is known to need no write
+	// for this push.
+	webhookCommit  string
+	pollingSettled bool
+	liveEqual      bool
 }
 
 // matcher matches one request's events to GitRepos: by the repo-URL index,
@@ -143,7 +146,7 @@ func (m *matcher) consider(ctx context.Context, gr *fleet.GitRepo, ev *push.Even
 	t := &trigger{
 		key: id, namespace: gr.Namespace, name: gr.Name,
 		commit: ev.Commit, provider: ev.Provider,
-		webhookCommit: gr.Status.WebhookCommit, hasPolling: gr.Spec.PollingInterval != nil,
+		webhookCommit: gr.Status.WebhookCommit, pollingSettled: pollingSettled(&gr.Spec),
 	}
 	if m.byKey == nil {
 		m.byKey = map[string]*trigger{}

@@ -28,11 +28,19 @@ var (
 	})
 	triggersFailed = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "webhook_operator_gitrepo_triggers_failed_total",
-		Help: "GitRepo writes that failed, by reason; failed writes are retried until written unless the GitRepo is gone.",
+		Help: "GitRepo writes that failed, by reason; failed writes are retried until written unless the GitRepo is gone or the write is forbidden.",
 	}, []string{"reason"})
+	writesDropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "webhook_operator_gitrepo_writes_dropped_total",
+		Help: "GitRepo writes given up without retry, by reason: not_found (the GitRepo is gone) or forbidden (the receiver may not write it).",
+	}, []string{"reason"})
+	eventsEmitted = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "webhook_operator_gitrepo_events_total",
+		Help: "Aggregated Events emitted on GitRepos.",
+	})
 	triggersSkipped = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "webhook_operator_gitrepo_triggers_skipped_total",
-		Help: "Triggers needing no write because the GitRepo already carried the commit.",
+		Help: "Triggers needing no write of their own: the live GitRepo already carried the commit, or a newer push replaced it.",
 	})
 	pushesCoalesced = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "webhook_operator_pushes_coalesced_total",
@@ -40,7 +48,7 @@ var (
 	})
 	queueDepth = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "webhook_operator_dispatch_queue_depth",
-		Help: "GitRepos with a pending write.",
+		Help: "GitRepos with a write to do.",
 	})
 	writeDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "webhook_operator_gitrepo_write_duration_seconds",
@@ -55,6 +63,6 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(triggersWritten, triggersFailed, triggersSkipped, pushesCoalesced,
-		queueDepth, writeDuration, triggerLatency)
+	metrics.Registry.MustRegister(triggersWritten, triggersFailed, writesDropped, eventsEmitted, triggersSkipped,
+		pushesCoalesced, queueDepth, writeDuration, triggerLatency)
 }

@@ -119,6 +119,15 @@ type apiCounter struct {
 	requests map[string]int // "METHOD path"
 	outage   atomic.Bool
 	refused  atomic.Int64
+	// beforeSpecPatch runs once before the next GitRepo spec PATCH is sent.
+	beforeSpecPatch func()
+}
+
+// onNextSpecPatch runs f before the next GitRepo spec patch reaches the API.
+func (a *apiCounter) onNextSpecPatch(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.beforeSpecPatch = f
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
@@ -136,7 +145,14 @@ func (a *apiCounter) wrap(next http.RoundTripper) http.RoundTripper {
 			a.requests = map[string]int{}
 		}
 		a.requests[r.Method+" "+r.URL.Path]++
+		var hook func()
+		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/gitrepos/") && !strings.HasSuffix(r.URL.Path, "/status") {
+			hook, a.beforeSpecPatch = a.beforeSpecPatch, nil
+		}
 		a.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
 		return next.RoundTrip(r)
 	})
 }
@@ -152,6 +168,35 @@ func (a *apiCounter) specWrites(ns, name string) int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.requests[fmt.Sprintf("PATCH /apis/fleet.cattle.io/v1alpha1/namespaces/%s/gitrepos/%s", ns, name)]
+}
+
+// eventWrites is how many Event writes (create or patch, both Event APIs)
+// reached the API in a namespace.
+func (a *apiCounter) eventWrites(ns string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for k, v := range a.requests {
+		method, path, _ := strings.Cut(k, " ")
+		if method != http.MethodGet && strings.Contains(path, "/namespaces/"+ns+"/events") {
+			n += v
+		}
+	}
+	return n
+}
+
+// gitRepoWrites is every write to GitRepos in a namespace: spec and status.
+func (a *apiCounter) gitRepoWrites(ns string) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for k, v := range a.requests {
+		method, path, _ := strings.Cut(k, " ")
+		if method != http.MethodGet && strings.Contains(path, "/namespaces/"+ns+"/gitrepos") {
+			n += v
+		}
+	}
+	return n
 }
 
 const (
@@ -220,7 +265,7 @@ func webhookCommit(ns, name string) func() string {
 // startDispatcher runs a Dispatcher for wr on the manager's cache; stop
 // flushes it and waits.
 func startDispatcher(wr *v1alpha1.WebhookReceiver, o Options) (*Dispatcher, func()) {
-	o.Client = mgr.GetClient()
+	o.Client, o.APIReader = mgr.GetClient(), mgr.GetAPIReader()
 	o.Recorder = mgr.GetEventRecorder("webhook-receiver")
 	o.Receiver = client.ObjectKeyFromObject(wr)
 	o.AllNamespaces, o.NamespaceLabels = true, true

@@ -25,34 +25,24 @@ import (
 
 	"github.com/go-logr/logr"
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
 
-// Event reasons on GitRepos.
-const (
-	ReasonTriggered          = "WebhookTriggered"
-	ReasonPollingIntervalSet = "PollingIntervalSet"
-)
-
-// writer brings GitRepos to their due commit with merge patches, emitting
-// one Event per write, and remembers what it wrote.
+// writer brings GitRepos to their due commit with patches, and remembers
+// what it wrote.
 type writer struct {
-	client   client.Client
-	recorder events.EventRecorder // nil: no Events
-	receiver types.NamespacedName
-	log      logr.Logger
+	client    client.Client
+	apiReader client.Reader
+	activity  *activity
+	receiver  types.NamespacedName
+	log       logr.Logger
 
 	mu sync.Mutex
-	// written remembers the last commit this process wrote per GitRepo, so
-	// a stale cache right after a write does not cause a second one, and
+	// written remembers the last commit this process wrote per GitRepo and
 	// whether it set spec.pollingInterval (once in a GitRepo's life).
 	written map[string]writtenRecord
 }
@@ -60,26 +50,40 @@ type writer struct {
 type writtenRecord struct {
 	uid    types.UID
 	commit string
-	// before is status.webhookCommit as the cache showed it when commit was
-	// written: while the cache still shows it, the cache is merely behind
-	// our own write; once it shows anything else (another replica, Fleet),
-	// the cache is the truth again.
-	before string
 	polled bool
 }
 
-func newWriter(c client.Client, recorder events.EventRecorder, receiver types.NamespacedName, log logr.Logger) *writer {
-	return &writer{client: c, recorder: recorder, receiver: receiver, log: log, written: map[string]writtenRecord{}}
+// writeResult is what one write did, for the aggregated Events.
+type writeResult struct {
+	requests         int           // API write requests sent
+	commit, provider string        // set when status.webhookCommit was written
+	polling          time.Duration // set when spec.pollingInterval was written
 }
 
-// write brings the GitRepo key to d. The workqueue never hands one key to
-// two workers at once, so the record read here is not raced.
+func newWriter(c client.Client, apiReader client.Reader, act *activity, receiver types.NamespacedName, log logr.Logger) *writer {
+	return &writer{client: c, apiReader: apiReader, activity: act, receiver: receiver, log: log, written: map[string]writtenRecord{}}
+}
+
+// pollingSettled says a GitRepo needs no pollingInterval from the receiver:
+// it has one, or it disables polling. Fleet's own webhook handler writes a
+// pollingInterval whatever spec.disablePolling says; this receiver
+// deliberately differs, because a pollingInterval written to a GitRepo that
+// disables polling is drift from the spec its owner declared.
+func pollingSettled(spec *fleet.GitRepoSpec) bool {
+	return spec.PollingInterval != nil || spec.DisablePolling
+}
+
+// write brings the GitRepo key to d. The queue never hands one key to two
+// writes at once, so the record read here is not raced.
 func (w *writer) write(ctx context.Context, key string, d *dueWrite) error {
 	w.mu.Lock()
 	rec := w.written[key]
 	w.mu.Unlock()
 
-	rec, err := w.apply(ctx, key, d, rec)
+	gr, rec, res, err := w.apply(ctx, key, d, rec)
+	if gr != nil {
+		w.activity.wrote(gr, res)
+	}
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -99,55 +103,84 @@ func (w *writer) write(ctx context.Context, key string, d *dueWrite) error {
 // status.webhookCommit and lastWebhookTime in one merge patch on the status
 // subresource. Merge patches carry no resourceVersion, so Fleet's own
 // status updates never make them conflict.
-func (w *writer) apply(ctx context.Context, key string, d *dueWrite, rec writtenRecord) (writtenRecord, error) {
+func (w *writer) apply(ctx context.Context, key string, d *dueWrite, rec writtenRecord) (*fleet.GitRepo, writtenRecord, writeResult, error) {
+	var res writeResult
 	ns, name, err := toolscache.SplitMetaNamespaceKey(key)
 	if err != nil {
-		return rec, fmt.Errorf("bad GitRepo key %q: %w", key, err)
+		return nil, rec, res, fmt.Errorf("bad GitRepo key %q: %w", key, err)
 	}
-	var gr fleet.GitRepo
-	if err := w.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &gr); err != nil {
-		return rec, fmt.Errorf("reading GitRepo %s: %w", key, err)
+	gr := &fleet.GitRepo{}
+	if err := w.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, gr); err != nil {
+		return nil, rec, res, fmt.Errorf("reading GitRepo %s: %w", key, err)
 	}
 	if rec.uid != gr.UID {
 		rec = writtenRecord{uid: gr.UID}
 	}
-	needPolling := d.polling > 0 && gr.Spec.PollingInterval == nil && !rec.polled
-	cacheBehindOwnWrite := rec.commit == d.commit && gr.Status.WebhookCommit == rec.before
-	needStatus := gr.Status.WebhookCommit != d.commit && !cacheBehindOwnWrite
+	needPolling := d.polling > 0 && !pollingSettled(&gr.Spec) && !rec.polled
+	needStatus := true
+	if gr.Status.WebhookCommit == d.commit || rec.commit == d.commit {
+		// The cache, which may be behind another replica's write, or this
+		// process's own last write says the commit is there: only the live
+		// object can tell the write is not needed. Unread, it is written.
+		live := &fleet.GitRepo{}
+		if err := w.apiReader.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, live); err == nil {
+			needStatus = live.Status.WebhookCommit != d.commit
+			needPolling = needPolling && !pollingSettled(&live.Spec)
+		}
+	}
 	if !needPolling && !needStatus {
 		triggersSkipped.Inc()
-		return rec, nil
+		return gr, rec, res, nil
 	}
 	start := time.Now()
 	defer func() { writeDuration.Observe(time.Since(start).Seconds()) }()
 	if needPolling {
-		if err := w.patchPolling(ctx, &gr, d.polling); err != nil {
-			return rec, err
+		res.requests++
+		set, err := w.patchPolling(ctx, gr, d.polling)
+		if err != nil {
+			return gr, rec, res, err
 		}
 		rec.polled = true
+		if set {
+			res.polling = d.polling
+		}
 	}
 	if needStatus {
-		if err := w.patchStatus(ctx, &gr, d); err != nil {
-			return rec, err
+		res.requests++
+		if err := w.patchStatus(ctx, gr, d); err != nil {
+			return gr, rec, res, err
 		}
-		rec.commit, rec.before = d.commit, gr.Status.WebhookCommit
+		rec.commit = d.commit
+		res.commit, res.provider = d.commit, d.provider
 	}
-	return rec, nil
+	return gr, rec, res, nil
 }
 
-func (w *writer) patchPolling(ctx context.Context, gr *fleet.GitRepo, polling time.Duration) error {
+// patchPolling sets spec.pollingInterval only while the GitRepo still has
+// none: a JSON patch whose test fails if a user set one since the cache
+// read, so a merge patch cannot overwrite it. It reports whether it set it;
+// a failed patch is no error when the live GitRepo now settles polling.
+func (w *writer) patchPolling(ctx context.Context, gr *fleet.GitRepo, polling time.Duration) (bool, error) {
 	p := metav1.Duration{Duration: polling}
-	body, err := json.Marshal(map[string]any{"spec": map[string]any{"pollingInterval": p}})
+	body, err := json.Marshal([]map[string]any{
+		{"op": "test", "path": "/spec/pollingInterval", "value": nil},
+		{"op": "add", "path": "/spec/pollingInterval", "value": p},
+	})
 	if err != nil {
-		return fmt.Errorf("encoding pollingInterval patch: %w", err)
+		return false, fmt.Errorf("encoding pollingInterval patch: %w", err)
 	}
-	if err := w.client.Patch(ctx, target(gr), client.RawPatch(types.MergePatchType, body)); err != nil {
-		return fmt.Errorf("setting spec.pollingInterval of GitRepo %s/%s: %w", gr.Namespace, gr.Name, err)
+	id := gr.Namespace + "/" + gr.Name
+	err = w.client.Patch(ctx, target(gr), client.RawPatch(types.JSONPatchType, body))
+	if err == nil {
+		w.log.Info("set spec.pollingInterval", "gitrepo", id, "pollingInterval", p.Duration.String())
+		return true, nil
 	}
-	w.log.Info("set spec.pollingInterval", "gitrepo", gr.Namespace+"/"+gr.Name, "pollingInterval", p.Duration.String())
-	w.event(gr, ReasonPollingIntervalSet, "SetPollingInterval",
-		"spec.pollingInterval set to %s by WebhookReceiver %s: webhooks now trigger this GitRepo", p.Duration, w.receiver)
-	return nil
+	live := &fleet.GitRepo{}
+	if gerr := w.apiReader.Get(ctx, client.ObjectKeyFromObject(gr), live); gerr == nil && pollingSettled(&live.Spec) {
+		w.log.V(1).Info("GitRepo got a pollingInterval or disabled polling since it was read; left as is", "gitrepo", id)
+		return false, nil
+	}
+	return false, fmt.Errorf("setting spec.pollingInterval of GitRepo %s: %w", id, err)
 }
 
 func (w *writer) patchStatus(ctx context.Context, gr *fleet.GitRepo, d *dueWrite) error {
@@ -162,9 +195,8 @@ func (w *writer) patchStatus(ctx context.Context, gr *fleet.GitRepo, d *dueWrite
 		return fmt.Errorf("writing status.webhookCommit of GitRepo %s/%s: %w", gr.Namespace, gr.Name, err)
 	}
 	triggersWritten.Inc()
-	w.log.Info("triggered GitRepo", "gitrepo", gr.Namespace+"/"+gr.Name, "commit", d.commit, "provider", d.provider)
-	w.event(gr, ReasonTriggered, "Trigger",
-		"webhook commit %s from %s push via WebhookReceiver %s", d.commit, d.provider, w.receiver)
+	w.log.Info("triggered GitRepo", "gitrepo", gr.Namespace+"/"+gr.Name, "commit", d.commit, "provider", d.provider,
+		"receiver", w.receiver.String())
 	return nil
 }
 
@@ -172,17 +204,6 @@ func (w *writer) patchStatus(ctx context.Context, gr *fleet.GitRepo, d *dueWrite
 // patch body alone says what changes.
 func target(gr *fleet.GitRepo) *fleet.GitRepo {
 	return &fleet.GitRepo{ObjectMeta: metav1.ObjectMeta{Namespace: gr.Namespace, Name: gr.Name}}
-}
-
-func (w *writer) event(gr *fleet.GitRepo, reason, action, note string, args ...any) {
-	if w.recorder == nil {
-		return
-	}
-	related := &v1alpha1.WebhookReceiver{ObjectMeta: metav1.ObjectMeta{
-		Namespace: w.receiver.Namespace, Name: w.receiver.Name,
-	}}
-	related.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("WebhookReceiver"))
-	w.recorder.Eventf(gr, related, corev1.EventTypeNormal, reason, action, note, args...)
 }
 
 // failureReason is the metric label of a failed write.

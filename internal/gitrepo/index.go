@@ -43,7 +43,8 @@ func IndexFunc(obj client.Object) []string {
 
 // Transform is the cache transform for GitRepos: it keeps only what
 // matching and writing read (identity, labels, repo, branch, revision,
-// pollingInterval, webhookSecret, status.webhookCommit) and drops the rest
+// pollingInterval, disablePolling, webhookSecret, status.webhookCommit) and
+// drops the rest
 // (managedFields, annotations such as last-applied-configuration, targets,
 // status resources and conditions), so the receiver's memory stays small with
 // many GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
@@ -69,6 +70,7 @@ func Transform(obj any) (any, error) {
 			Branch:          gr.Spec.Branch,
 			Revision:        gr.Spec.Revision,
 			PollingInterval: gr.Spec.PollingInterval,
+			DisablePolling:  gr.Spec.DisablePolling,
 			WebhookSecret:   gr.Spec.WebhookSecret,
 		},
 		Status: fleet.GitRepoStatus{

@@ -172,7 +172,7 @@ func TestTransform(t *testing.T) {
 		},
 		Spec: fleet.GitRepoSpec{
 			Repo: "https://github.com/org/repo", Branch: "main", Revision: "v1",
-			PollingInterval: poll, WebhookSecret: "s", Paths: []string{"a", "b"},
+			PollingInterval: poll, DisablePolling: true, WebhookSecret: "s", Paths: []string{"a", "b"},
 			Targets: []fleet.GitTarget{{Name: "t"}}, ClientSecretName: "c",
 		},
 		Status: fleet.GitRepoStatus{
@@ -188,7 +188,7 @@ func TestTransform(t *testing.T) {
 	kept := out.Name == "a" && out.Namespace == "ns" && out.UID == "u1" && out.ResourceVersion == "7" &&
 		out.Generation == 3 && out.Labels["team"] == "a" && out.Spec.Repo == in.Spec.Repo &&
 		out.Spec.Branch == "main" && out.Spec.Revision == "v1" && out.Spec.PollingInterval == poll &&
-		out.Spec.WebhookSecret == "s" && out.Status.WebhookCommit == "abc"
+		out.Spec.DisablePolling && out.Spec.WebhookSecret == "s" && out.Status.WebhookCommit == "abc"
 	if !kept {
 		t.Fatalf("Transform lost a field matching reads: %+v", out)
 	}

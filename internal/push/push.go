@@ -61,6 +61,10 @@ type Trigger struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	Commit    string `json:"commit"`
+	// Coalesced marks a pending push that rides on a write of its GitRepo
+	// already under way or due at the end of the coalescing window, instead
+	// of a write of its own: it was answered without waiting.
+	Coalesced bool `json:"coalesced,omitempty"`
 }
 
 // String is namespace/name.
@@ -71,8 +75,10 @@ type Result struct {
 	// Written are GitRepos whose status now carries the commit (written by
 	// this or an earlier push).
 	Written []Trigger
-	// Pending are GitRepos accepted for writing but not yet written when the
-	// context ended (the ack deadline): the receiver answers 202.
+	// Pending are GitRepos accepted for writing but not yet written: coalesced
+	// into a write under way or due at the end of the window (answered at
+	// once, Coalesced set), or still being written when the context ended
+	// (the ack deadline). The receiver answers 202.
 	Pending []Trigger
 	// Unmatched says why nothing matched (normalised URLs, branch), for the
 	// 200 response body. Empty when something matched.
@@ -96,7 +102,8 @@ var ErrQueueFull = errors.New("dispatch queue is full")
 // Dispatcher turns verified push events into GitRepo writes.
 type Dispatcher interface {
 	// Dispatch matches the request's events to GitRepos and queues their
-	// writes. It returns when all of them are written, or when ctx ends (then
-	// the rest are in Result.Pending and will still be written).
+	// writes. It returns when the writes it leads are written, or when ctx
+	// ends; pushes coalesced into another write come back in Result.Pending
+	// at once. Everything pending will still be written.
 	Dispatch(ctx context.Context, req Request) (Result, error)
 }

@@ -370,6 +370,11 @@ func TestStatusCodes(t *testing.T) {
 				<-ctx.Done()
 				return push.Result{Pending: []push.Trigger{{Namespace: "fleet-default", Name: "slow", Commit: req.Events[0].Commit}}}, ctx.Err()
 			}},
+		"coalesced into a pending write": {req: signed, code: 202, status: StatusAccepted, dispatched: true, names: true,
+			reason: "coalesced into a write under way",
+			dispatch: func(_ context.Context, req push.Request) (push.Result, error) {
+				return push.Result{Pending: []push.Trigger{{Namespace: "fleet-default", Name: "busy", Commit: req.Events[0].Commit, Coalesced: true}}}, nil
+			}},
 		"not POST": {code: 405, status: StatusError, header: [2]string{"Allow", "POST"}, req: func(url string) *http.Request {
 			r, _ := http.NewRequest(http.MethodGet, url+"/some/path", nil)
 			r.Header.Set("X-GitHub-Event", "push")

@@ -90,10 +90,11 @@ func (d *delivery) respondOwnSecrets(res push.Result) {
 	}
 	code, resp := http.StatusOK, &d.resp
 	resp.Status, resp.Triggered, resp.Pending = StatusTriggered, res.Written, res.Pending
+	resp.Reason = "triggered the GitRepos whose own spec.webhookSecret verifies the delivery (the receiver's secret does not)"
 	if len(res.Pending) > 0 {
 		code, resp.Status = http.StatusAccepted, StatusAccepted
+		resp.Reason = pendingReason(res.Pending) + "; " + resp.Reason
 	}
-	resp.Reason = "triggered the GitRepos whose own spec.webhookSecret verifies the delivery (the receiver's secret does not)"
 	if n := len(res.Skipped); n > 0 {
 		resp.Reason += fmt.Sprintf("; %d other matched GitRepo(s) not triggered, names withheld", n)
 	}

@@ -107,7 +107,7 @@ func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
 	switch {
 	case len(res.Pending) > 0:
 		code, resp.Status = http.StatusAccepted, StatusAccepted
-		resp.Reason = fmt.Sprintf("%d GitRepo write(s) still pending at the ack deadline; they will be written", len(res.Pending))
+		resp.Reason = pendingReason(res.Pending)
 	case len(res.Written) > 0:
 		resp.Status = StatusTriggered
 	case req.Authenticated:
@@ -128,6 +128,26 @@ func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
 		"authenticated", req.Authenticated, "written", triggerNames(res.Written), "pending", triggerNames(res.Pending),
 		"unmatched", res.Unmatched)
 	respond(d.w, code, *resp)
+}
+
+// pendingReason says why writes are pending: coalesced into a write already
+// under way or due at the end of the window (answered at once), or still
+// running at the ack deadline.
+func pendingReason(pending []push.Trigger) string {
+	coalesced := 0
+	for _, t := range pending {
+		if t.Coalesced {
+			coalesced++
+		}
+	}
+	switch coalesced {
+	case 0:
+		return fmt.Sprintf("%d GitRepo write(s) still pending at the ack deadline; they will be written", len(pending))
+	case len(pending):
+		return fmt.Sprintf("%d GitRepo write(s) coalesced into a write under way or due at the end of the window; they will be written", coalesced)
+	}
+	return fmt.Sprintf("%d GitRepo write(s) coalesced into a write under way or due at the end of the window, %d still pending at the ack deadline; they will be written",
+		coalesced, len(pending)-coalesced)
 }
 
 func triggerNames(ts []push.Trigger) []string {

@@ -28,13 +28,20 @@ import (
 // it cannot carry an owner reference to the namespaced WebhookReceiver: the
 // owner labels find it and a finalizer deletes it.
 func ClusterRoleBinding(wr *v1alpha1.WebhookReceiver, p Params) *rbacv1.ClusterRoleBinding {
-	labels := Labels(wr)
-	labels[LabelOwnerNamespace] = wr.Namespace
-	labels[LabelOwnerName] = wr.Name
 	return &rbacv1.ClusterRoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRoleBinding"},
-		ObjectMeta: metav1.ObjectMeta{Name: ClusterRoleBindingName(wr), Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: ClusterRoleBindingName(wr), Labels: OwnerLabels(wr)},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: p.ReceiverClusterRole},
 		Subjects:   receiverSubjects(wr),
 	}
+}
+
+// OwnerLabels are the labels of a child that cannot carry an owner
+// reference (cluster-scoped, or in another namespace): the usual ones plus
+// the owner's namespace and name.
+func OwnerLabels(wr *v1alpha1.WebhookReceiver) map[string]string {
+	l := Labels(wr)
+	l[LabelOwnerNamespace] = wr.Namespace
+	l[LabelOwnerName] = wr.Name
+	return l
 }

@@ -68,11 +68,7 @@ func IngressAnnotations(wr *v1alpha1.WebhookReceiver, flavor v1alpha1.Flavor) ma
 			a[AnnotationNginxRewriteTarget] = nginxRewriteTargetStrippedArg
 		}
 	case v1alpha1.FlavorTraefik:
-		prio := DefaultTraefikPriority
-		if wr.Spec.Ingress != nil && wr.Spec.Ingress.Priority != nil {
-			prio = *wr.Spec.Ingress.Priority
-		}
-		a[AnnotationTraefikPriority] = strconv.Itoa(int(prio))
+		a[AnnotationTraefikPriority] = strconv.Itoa(int(TraefikPriority(wr)))
 		if stripped {
 			// Keep middlewares the user chains in (an IP allowlist, say):
 			// theirs first, then the prefix strip.
@@ -101,6 +97,19 @@ func IngressAnnotations(wr *v1alpha1.WebhookReceiver, flavor v1alpha1.Flavor) ma
 		return nil
 	}
 	return a
+}
+
+// TraefikPriority is the router priority: spec.ingress.priority as given,
+// else 100 plus the length of the path. Traefik orders routers by priority
+// alone, so receivers on one host at "/" and "/gitjob" must not tie (the
+// longer, more specific path wins), and the base of 100 keeps beating an
+// application's catch-all on the same host, whose default priority is the
+// length of its Host rule.
+func TraefikPriority(wr *v1alpha1.WebhookReceiver) int32 {
+	if wr.Spec.Ingress != nil && wr.Spec.Ingress.Priority != nil {
+		return *wr.Spec.Ingress.Priority
+	}
+	return TraefikPriorityBase + int32(len(Path(wr)))
 }
 
 // Ingress exposes the Service at host + path for the resolved flavor.

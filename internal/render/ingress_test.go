@@ -81,19 +81,19 @@ func TestIngress(t *testing.T) {
 		"nginx gitjob issuer": {v1alpha1.FlavorNginx, "/gitjob", withIssuer, "/gitjob(/|$)(.*)", networkingv1.PathTypeImplementationSpecific,
 			map[string]string{AnnotationNginxUseRegex: "true", AnnotationNginxRewriteTarget: "/$2", AnnotationCertManagerIssuer: "local"}, "webhooks-tls", false},
 		"traefik root": {v1alpha1.FlavorTraefik, "/", noTLS, "/", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100"}, "", false},
+			map[string]string{AnnotationTraefikPriority: "101"}, "", false},
 		"traefik root tls": {v1alpha1.FlavorTraefik, "/", withTLS, "/", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100", AnnotationTraefikTLS: "true"}, "webhooks-tls", false},
+			map[string]string{AnnotationTraefikPriority: "101", AnnotationTraefikTLS: "true"}, "webhooks-tls", false},
 		"traefik root cluster-issuer": {v1alpha1.FlavorTraefik, "/", withClusterIssuer, "/", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100", AnnotationTraefikTLS: "true", AnnotationCertManagerCIssuer: "letsencrypt"}, "fleet-tls", false},
+			map[string]string{AnnotationTraefikPriority: "101", AnnotationTraefikTLS: "true", AnnotationCertManagerCIssuer: "letsencrypt"}, "fleet-tls", false},
 		"traefik gitjob": {v1alpha1.FlavorTraefik, "/gitjob", noTLS, "/gitjob", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100", AnnotationTraefikMiddlewares: mw}, "", true},
+			map[string]string{AnnotationTraefikPriority: "107", AnnotationTraefikMiddlewares: mw}, "", true},
 		"traefik gitjob tls": {v1alpha1.FlavorTraefik, "/gitjob", withTLS, "/gitjob", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100", AnnotationTraefikMiddlewares: mw, AnnotationTraefikTLS: "true"}, "webhooks-tls", true},
+			map[string]string{AnnotationTraefikPriority: "107", AnnotationTraefikMiddlewares: mw, AnnotationTraefikTLS: "true"}, "webhooks-tls", true},
 		"traefik gitjob cluster-issuer": {v1alpha1.FlavorTraefik, "/gitjob", withClusterIssuer, "/gitjob", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100", AnnotationTraefikMiddlewares: mw, AnnotationTraefikTLS: "true", AnnotationCertManagerCIssuer: "letsencrypt"}, "fleet-tls", true},
+			map[string]string{AnnotationTraefikPriority: "107", AnnotationTraefikMiddlewares: mw, AnnotationTraefikTLS: "true", AnnotationCertManagerCIssuer: "letsencrypt"}, "fleet-tls", true},
 		"traefik gitjob issuer": {v1alpha1.FlavorTraefik, "/gitjob", withIssuer, "/gitjob", networkingv1.PathTypePrefix,
-			map[string]string{AnnotationTraefikPriority: "100", AnnotationTraefikMiddlewares: mw, AnnotationTraefikTLS: "true", AnnotationCertManagerIssuer: "local"}, "webhooks-tls", true},
+			map[string]string{AnnotationTraefikPriority: "107", AnnotationTraefikMiddlewares: mw, AnnotationTraefikTLS: "true", AnnotationCertManagerIssuer: "local"}, "webhooks-tls", true},
 		"generic root": {v1alpha1.FlavorGeneric, "/", noTLS, "/", networkingv1.PathTypePrefix,
 			map[string]string{}, "", false},
 		"generic root tls": {v1alpha1.FlavorGeneric, "/", withTLS, "/", networkingv1.PathTypePrefix,
@@ -250,5 +250,37 @@ func TestURL(t *testing.T) {
 				t.Errorf("URL = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// Traefik orders routers by priority alone: two receivers on one host must
+// not tie, the longer path must win, and both must still beat an
+// application's catch-all (Traefik's own default is the rule length, far
+// below 100 for a host-only rule).
+func TestTraefikDefaultPriority(t *testing.T) {
+	cases := map[string]struct {
+		path     string
+		explicit *int32
+		want     string
+	}{
+		"root":                     {path: "/", want: "101"},
+		"unset path is the root":   {path: "", want: "101"},
+		"gitjob":                   {path: "/gitjob", want: "107"},
+		"nested path":              {path: "/hooks/fleet", want: "112"},
+		"explicit priority as set": {path: "/gitjob", explicit: ptr.To[int32](7), want: "7"},
+		"explicit 100 is kept":     {path: "/", explicit: ptr.To[int32](100), want: "100"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			wr := testWR(tc.path, noTLS)
+			wr.Spec.Ingress.Priority = tc.explicit
+			if got := IngressAnnotations(wr, v1alpha1.FlavorTraefik)[AnnotationTraefikPriority]; got != tc.want {
+				t.Errorf("router.priority = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	root, gitjob := testWR("/", noTLS), testWR("/gitjob", noTLS)
+	if TraefikPriority(gitjob) <= TraefikPriority(root) {
+		t.Errorf("/gitjob (%d) must outrank / (%d) on the same host", TraefikPriority(gitjob), TraefikPriority(root))
 	}
 }

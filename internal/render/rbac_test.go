@@ -17,11 +17,14 @@ limitations under the License.
 package render
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 func TestRBAC(t *testing.T) {
@@ -45,7 +48,7 @@ func TestRBAC(t *testing.T) {
 			if wr.Spec.Targets.CrossNamespace() != tc.crossNS {
 				t.Errorf("CrossNamespace = %v", wr.Spec.Targets.CrossNamespace())
 			}
-			role := Role(wr)
+			role := Role(wr, nil)
 			if role.Name != "fleet-receiver" || len(role.Rules) != 2 {
 				t.Fatalf("role = %+v", role)
 			}
@@ -80,5 +83,51 @@ func TestRBAC(t *testing.T) {
 				t.Error("serviceaccount name")
 			}
 		})
+	}
+}
+
+func TestGrantWebhookSecrets(t *testing.T) {
+	gr := func(ns, name, secret string, deleting bool) fleet.GitRepo {
+		g := fleet.GitRepo{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: fleet.GitRepoSpec{WebhookSecret: secret}}
+		if deleting {
+			g.DeletionTimestamp = ptr.To(metav1.Now())
+		}
+		return g
+	}
+	got := GrantWebhookSecrets([]fleet.GitRepo{
+		gr("tenant-a", "web", "web-hook", false),
+		gr("tenant-a", "api", "api-hook", false),
+		gr("tenant-a", "api-2", "api-hook", false),
+		gr("tenant-a", "plain", "", false),
+		gr("tenant-b", "gone", "gone-hook", true),
+		gr("tenant-c", "ops", "ops-hook", false),
+	})
+	want := WebhookSecretGrants{"tenant-a": {"api-hook", "web-hook"}, "tenant-c": {"ops-hook"}}
+	if !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("grants = %v, want %v", got, want)
+	}
+}
+
+func TestWebhookSecretRBAC(t *testing.T) {
+	wr := testWR("/", noTLS)
+	own := Role(wr, []string{"repo-hook", "fleet-webhook", "a-hook"})
+	if got := own.Rules[0].ResourceNames; !slices.Equal(got, []string{"fleet-webhook", "repo-hook", "a-hook"}) {
+		t.Errorf("own Role's Secrets = %q: want its own Secret first, each name once", got)
+	}
+	role := WebhookSecretRole(wr, "tenant-b", []string{"b-hook"})
+	rb := WebhookSecretRoleBinding(wr, "tenant-b")
+	for _, meta := range []metav1.ObjectMeta{role.ObjectMeta, rb.ObjectMeta} {
+		if meta.Namespace != "tenant-b" || meta.Name != "webhook-receiver.cattle-fleet-system.fleet" || len(meta.OwnerReferences) != 0 ||
+			meta.Labels[LabelOwnerNamespace] != "cattle-fleet-system" || meta.Labels[LabelOwnerName] != "fleet" || meta.Labels[LabelManagedBy] != LabelManagedByValue {
+			t.Errorf("metadata = %+v: want owner labels, no owner reference across namespaces", meta)
+		}
+	}
+	if len(role.Rules) != 1 || !slices.Equal(role.Rules[0].ResourceNames, []string{"b-hook"}) ||
+		!slices.Equal(role.Rules[0].Resources, []string{"secrets"}) || !slices.Equal(role.Rules[0].Verbs, []string{"get", "list", "watch"}) {
+		t.Errorf("rules = %+v", role.Rules)
+	}
+	sa := rbacv1.Subject{Kind: "ServiceAccount", Name: "fleet-receiver", Namespace: "cattle-fleet-system"}
+	if rb.RoleRef != (rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name}) || len(rb.Subjects) != 1 || rb.Subjects[0] != sa {
+		t.Errorf("rolebinding = %+v", rb)
 	}
 }

@@ -58,9 +58,9 @@ const (
 	ServicePort = 80
 )
 
-// DefaultTraefikPriority is the Traefik router priority when
-// spec.ingress.priority is unset.
-const DefaultTraefikPriority int32 = 100
+// TraefikPriorityBase is the default Traefik router priority before the
+// path length is added (see TraefikPriority).
+const TraefikPriorityBase int32 = 100
 
 // Params are the inputs of the builders that are not in the WebhookReceiver.
 type Params struct {

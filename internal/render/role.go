@@ -17,6 +17,8 @@ limitations under the License.
 package render
 
 import (
+	"slices"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -25,19 +27,21 @@ import (
 
 var readVerbs = []string{"get", "list", "watch"}
 
-// Role lets the receiver read only its own Secret and its own
+// Role lets the receiver read only its own Secret, the Secrets GitRepos in
+// its own namespace name in spec.webhookSecret (webhookSecrets), and its own
 // WebhookReceiver (resourceNames), nothing else in the namespace.
-func Role(wr *v1alpha1.WebhookReceiver) *rbacv1.Role {
+func Role(wr *v1alpha1.WebhookReceiver, webhookSecrets []string) *rbacv1.Role {
+	secrets := []string{wr.SecretNameOrDefault()}
+	for _, n := range webhookSecrets {
+		if !slices.Contains(secrets, n) {
+			secrets = append(secrets, n)
+		}
+	}
 	return &rbacv1.Role{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "Role"},
 		ObjectMeta: objectMeta(wr, ReceiverName(wr)),
 		Rules: []rbacv1.PolicyRule{
-			{
-				APIGroups:     []string{""},
-				Resources:     []string{"secrets"},
-				ResourceNames: []string{wr.SecretNameOrDefault()},
-				Verbs:         readVerbs,
-			},
+			secretsRule(secrets),
 			{
 				APIGroups:     []string{v1alpha1.GroupVersion.Group},
 				Resources:     []string{"webhookreceivers"},
@@ -45,5 +49,18 @@ func Role(wr *v1alpha1.WebhookReceiver) *rbacv1.Role {
 				Verbs:         readVerbs,
 			},
 		},
+	}
+}
+
+// secretsRule reads the named Secrets. list and watch with resourceNames
+// are allowed only for requests that select one name (metadata.name=), which
+// is how the receiver's informers read them; names must not be empty, as a
+// rule without resourceNames would grant every Secret.
+func secretsRule(names []string) rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{
+		APIGroups:     []string{""},
+		Resources:     []string{"secrets"},
+		ResourceNames: names,
+		Verbs:         readVerbs,
 	}
 }

@@ -146,6 +146,17 @@ func Secret(wr *v1alpha1.WebhookReceiver, data map[string][]byte, generatedKeys 
 	return s
 }
 
+// AdoptedSecret is the receiver Secret when it is an existing Secret the
+// user let the operator adopt: the same content, but no owner reference. The
+// Secret was there before the WebhookReceiver and others may use it (Fleet's
+// own webhook reads gitjob-webhook), so deleting the WebhookReceiver must
+// leave it in place rather than let the garbage collector delete it.
+func AdoptedSecret(wr *v1alpha1.WebhookReceiver, data map[string][]byte, generatedKeys []string) *corev1.Secret {
+	s := Secret(wr, data, generatedKeys)
+	s.OwnerReferences = nil
+	return s
+}
+
 // ReferencedSecretNames lists the Secrets spec.providers refer to (for the
 // controller's index, so a change in one of them reconciles its receivers).
 func ReferencedSecretNames(wr *v1alpha1.WebhookReceiver) []string {

@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -187,5 +188,24 @@ func TestSecret(t *testing.T) {
 				t.Errorf("data/labels = %v %v", s.Data, s.Labels)
 			}
 		})
+	}
+}
+
+// An adopted Secret has the same content as an owned one but no owner
+// reference, so deleting the WebhookReceiver never garbage-collects it.
+func TestAdoptedSecret(t *testing.T) {
+	wr := testWR("/", noTLS)
+	wr.Spec.SecretName = "gitjob-webhook"
+	data := map[string][]byte{"github": []byte("x")}
+	owned, adopted := Secret(wr, data, []string{"github"}), AdoptedSecret(wr, data, []string{"github"})
+	if len(owned.OwnerReferences) != 1 {
+		t.Fatalf("owned Secret owner references = %+v", owned.OwnerReferences)
+	}
+	if len(adopted.OwnerReferences) != 0 {
+		t.Errorf("adopted Secret owner references = %+v, want none", adopted.OwnerReferences)
+	}
+	adopted.OwnerReferences = owned.OwnerReferences
+	if !equality.Semantic.DeepEqual(owned, adopted) {
+		t.Errorf("adopted Secret differs beyond the owner reference:\n%+v\n%+v", owned, adopted)
 	}
 }

@@ -89,6 +89,9 @@ func (w *Watcher) Start(ctx context.Context) error {
 	}
 	for _, o := range watched {
 		inf, err := w.Cache.GetInformer(ctx, o.obj)
+		if err != nil && ctx.Err() != nil {
+			return nil // stopped before the cache synced: nothing to watch
+		}
 		if err != nil {
 			return fmt.Errorf("watching %T for webhookSecrets: %w", o.obj, err)
 		}

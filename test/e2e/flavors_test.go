@@ -30,6 +30,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -200,7 +201,7 @@ var _ = Describe("WebhookReceiver children per flavor", Ordered, ContinueOnFailu
 			g.Expect(paths[0].Path).To(Equal("/gitjob"))
 			g.Expect(paths[0].PathType).To(HaveValue(Equal(networkingv1.PathTypePrefix)))
 			g.Expect(ing.Annotations).To(And(
-				HaveKeyWithValue("traefik.ingress.kubernetes.io/router.priority", "100"),
+				HaveKeyWithValue("traefik.ingress.kubernetes.io/router.priority", "107"),
 				HaveKeyWithValue("traefik.ingress.kubernetes.io/router.tls", "true"),
 				HaveKeyWithValue("cert-manager.io/cluster-issuer", "letsencrypt"),
 				HaveKey("traefik.ingress.kubernetes.io/router.middlewares"),
@@ -267,6 +268,32 @@ var _ = Describe("WebhookReceiver children per flavor", Ordered, ContinueOnFailu
 	})
 
 	It("becomes Ready once the receiver Deployment is available (Deployment controller + pod readiness)", func() {
+		// No Gateway controller runs here: the gateway receiver waits for
+		// one to accept its HTTPRoute, then the test accepts it as one would.
+		Eventually(func(g Gomega) {
+			wr := getWR(nsFlavors, "gateway")
+			c := meta.FindStatusCondition(wr.Status.Conditions, whv1alpha1.ConditionReady)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(whv1alpha1.ReasonRoutePending), "conditions: %+v", wr.Status.Conditions)
+		}).WithTimeout(90 * time.Second).Should(Succeed())
+		Eventually(func(g Gomega) {
+			var routes gatewayv1.HTTPRouteList
+			childrenOf(g, &routes, getWR(nsFlavors, "gateway"))
+			g.Expect(routes.Items).To(HaveLen(1))
+			rt := &routes.Items[0]
+			rt.Status.Parents = nil
+			for _, ref := range rt.Spec.ParentRefs {
+				now := metav1.Now()
+				rt.Status.Parents = append(rt.Status.Parents, gatewayv1.RouteParentStatus{
+					ParentRef: ref, ControllerName: "example.com/e2e-gateway",
+					Conditions: []metav1.Condition{
+						{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", Message: "e2e", ObservedGeneration: rt.Generation, LastTransitionTime: now},
+						{Type: "ResolvedRefs", Status: metav1.ConditionTrue, Reason: "ResolvedRefs", Message: "e2e", ObservedGeneration: rt.Generation, LastTransitionTime: now},
+					},
+				})
+			}
+			g.Expect(k8s.Status().Update(context.Background(), rt)).To(Succeed())
+		}).WithTimeout(30 * time.Second).Should(Succeed())
 		for _, name := range []string{"nginx", "traefik", "gateway"} {
 			Eventually(func(g Gomega) {
 				wr := getWR(nsFlavors, name)

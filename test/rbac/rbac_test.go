@@ -76,12 +76,19 @@ func secret(namespace, name string) *corev1.Secret {
 
 // receiverRBAC creates, as the operator's ServiceAccount, what the operator
 // creates for a receiver: its ServiceAccount, the per-receiver Role (own
-// Secret, own WebhookReceiver) and its RoleBinding, and the binding to the
-// fixed receiver ClusterRole (a RoleBinding, or a ClusterRoleBinding for a
-// cross-namespace receiver). The builders are the operator's own.
-func receiverRBAC(ctx context.Context, operator client.Client, wr *v1alpha1.WebhookReceiver, crossNamespace bool) {
+// Secret, the webhook Secrets its GitRepos name, own WebhookReceiver) and
+// its RoleBinding, the Role and RoleBinding granting the webhook Secrets of
+// GitRepos in other namespaces, and the binding to the fixed receiver
+// ClusterRole (a RoleBinding, or a ClusterRoleBinding for a cross-namespace
+// receiver). The builders are the operator's own.
+func receiverRBAC(ctx context.Context, operator client.Client, wr *v1alpha1.WebhookReceiver, crossNamespace bool, grants render.WebhookSecretGrants) {
 	p := render.Params{ReceiverClusterRole: receiverRole}
-	objs := []client.Object{render.ServiceAccount(wr), render.Role(wr), render.RoleBinding(wr)}
+	objs := []client.Object{render.ServiceAccount(wr), render.Role(wr, grants[wr.Namespace]), render.RoleBinding(wr)}
+	for ns, names := range grants {
+		if ns != wr.Namespace {
+			objs = append(objs, render.WebhookSecretRole(wr, ns, names), render.WebhookSecretRoleBinding(wr, ns))
+		}
+	}
 	if crossNamespace {
 		objs = append(objs, render.ClusterRoleBinding(wr, p))
 	} else {
@@ -119,6 +126,8 @@ var _ = Describe("RBAC", Ordered, func() {
 			secret(tenantA, "other-webhook"),
 			secret(tenantA, "db-password"),
 			secret(tenantB, "db-password"),
+			secret(tenantA, "repo-hook"),
+			secret(tenantB, "b-hook"),
 			&appsv1.Deployment{
 				ObjectMeta: metav1.ObjectMeta{Namespace: tenantA, Name: "app"},
 				Spec: appsv1.DeploymentSpec{
@@ -139,8 +148,9 @@ var _ = Describe("RBAC", Ordered, func() {
 		}
 
 		operator = as(operatorNamespace, operatorSA)
-		receiverRBAC(ctx, operator, wr, false)
-		receiverRBAC(ctx, operator, cross, true)
+		// As the operator grants them from GitRepos' spec.webhookSecret.
+		receiverRBAC(ctx, operator, wr, false, render.WebhookSecretGrants{tenantA: {"repo-hook"}})
+		receiverRBAC(ctx, operator, cross, true, render.WebhookSecretGrants{tenantB: {"b-hook"}})
 		receiver = as(tenantA, render.ReceiverName(wr))
 	})
 
@@ -196,6 +206,22 @@ var _ = Describe("RBAC", Ordered, func() {
 			w, err = receiver.Watch(ctx, &v1alpha1.WebhookReceiverList{}, client.InNamespace(tenantA), ownWR)
 			Expect(err).NotTo(HaveOccurred())
 			w.Stop()
+		})
+
+		It("reads the webhook Secrets its GitRepos name, by name only", func(ctx SpecContext) {
+			Expect(receiver.Get(ctx, client.ObjectKey{Namespace: tenantA, Name: "repo-hook"}, &corev1.Secret{})).To(Succeed())
+			// What the receiver's name-selected informers do.
+			byName := client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", "repo-hook")}
+			secrets := &corev1.SecretList{}
+			Expect(receiver.List(ctx, secrets, client.InNamespace(tenantA), byName)).To(Succeed())
+			Expect(secrets.Items).To(HaveLen(1))
+			w, err := receiver.Watch(ctx, &corev1.SecretList{}, client.InNamespace(tenantA), byName)
+			Expect(err).NotTo(HaveOccurred())
+			w.Stop()
+			// Not the one granted in another namespace to another receiver.
+			expectForbidden(receiver.Get(ctx, client.ObjectKey{Namespace: tenantB, Name: "b-hook"}, &corev1.Secret{}))
+			expectForbidden(receiver.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: tenantA, Name: "repo-hook"}},
+				client.RawPatch(types.MergePatchType, []byte(`{"data":{"github":"eA=="}}`))))
 		})
 
 		It("creates Events (core and events.k8s.io)", func(ctx SpecContext) {
@@ -272,6 +298,10 @@ var _ = Describe("RBAC", Ordered, func() {
 				client.RawPatch(types.MergePatchType, []byte(`{"status":{"webhookCommit":"fedcba9"}}`)))).To(Succeed())
 			expectForbidden(c.Get(ctx, client.ObjectKey{Namespace: tenantB, Name: "db-password"}, &corev1.Secret{}))
 			expectForbidden(c.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: "db-password"}, &corev1.Secret{}))
+			// The webhook Secret a GitRepo there names, and only that one.
+			Expect(c.Get(ctx, client.ObjectKey{Namespace: tenantB, Name: "b-hook"}, &corev1.Secret{})).To(Succeed())
+			expectForbidden(c.List(ctx, &corev1.SecretList{}, client.InNamespace(tenantB)))
+			expectForbidden(c.Get(ctx, client.ObjectKey{Namespace: tenantA, Name: "repo-hook"}, &corev1.Secret{}))
 			Expect(c.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: cross.SecretNameOrDefault()}, &corev1.Secret{})).
 				To(MatchError(apierrors.IsNotFound, "own Secret readable (not created in this test, so NotFound rather than Forbidden)"))
 		})
@@ -291,6 +321,17 @@ var _ = Describe("RBAC", Ordered, func() {
 	})
 
 	Describe("the operator ServiceAccount", func() {
+		It("grants webhook Secrets in another namespace and takes them back", func(ctx SpecContext) {
+			// The Role first: binding a Role it does not hold `bind` on needs
+			// the Role to exist, so the escalation check can compare rules.
+			extra := render.WebhookSecretRole(cross, tenantA, []string{"repo-hook"})
+			Expect(operator.Create(ctx, extra)).To(Succeed())
+			extraBinding := render.WebhookSecretRoleBinding(cross, tenantA)
+			Expect(operator.Create(ctx, extraBinding)).To(Succeed())
+			Expect(operator.Delete(ctx, extraBinding)).To(Succeed())
+			Expect(operator.Delete(ctx, extra)).To(Succeed())
+		})
+
 		It("binds the receiver ClusterRole (namespaced and cluster-wide)", func(ctx SpecContext) {
 			// Done in BeforeAll through receiverRBAC; check it landed.
 			Expect(admin.Get(ctx, client.ObjectKey{Namespace: tenantA, Name: render.GitRepoBindingName(wr)}, &rbacv1.RoleBinding{})).To(Succeed())
@@ -300,8 +341,8 @@ var _ = Describe("RBAC", Ordered, func() {
 		It("cannot bind cluster-admin or any other role it does not hold: escalation is refused", func(ctx SpecContext) {
 			// A copy of the receiver ClusterRole under another name: the
 			// operator may bind the real one only because it holds `bind` on
-			// that name, not because it holds the permissions (it has no
-			// GitRepo access itself).
+			// that name, not because it holds the permissions (it may read
+			// GitRepos but not patch them or their status).
 			var receiver rbacv1.ClusterRole
 			Expect(admin.Get(ctx, client.ObjectKey{Name: receiverRole}, &receiver)).To(Succeed())
 			copyRole := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "receiver-role-copy"}, Rules: receiver.Rules}
