@@ -31,6 +31,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -45,6 +46,7 @@ import (
 	"github.com/webhook-operator/webhook-operator/internal/dispatch"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 	"github.com/webhook-operator/webhook-operator/internal/receiver"
+	"github.com/webhook-operator/webhook-operator/internal/webhooksecret"
 )
 
 // receiverEventSource is the reporting controller of the receiver's Events.
@@ -171,11 +173,15 @@ func serveReceiver(ctx context.Context, f receiverFlags) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	d, err := addDispatcher(ctx, mgr, key, at, f, log)
+	secrets, err := addWebhookSecrets(mgr, key, at, log)
 	if err != nil {
 		return err
 	}
-	if err := addWebhookServer(mgr, d, f, log); err != nil {
+	d, err := addDispatcher(ctx, mgr, key, at, f, secrets, log)
+	if err != nil {
+		return err
+	}
+	if err := addWebhookServer(mgr, d, secrets, f, log); err != nil {
 		return err
 	}
 	b := &at.wr.Spec.Batching
@@ -230,7 +236,8 @@ func readAtStart(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, 
 }
 
 // addDispatcher indexes the cache for the dispatcher and adds it to mgr.
-func addDispatcher(ctx context.Context, mgr manager.Manager, key types.NamespacedName, at startView, f receiverFlags, log logr.Logger) (*dispatch.Dispatcher, error) {
+func addDispatcher(ctx context.Context, mgr manager.Manager, key types.NamespacedName, at startView, f receiverFlags,
+	secrets *webhooksecret.Store, log logr.Logger) (*dispatch.Dispatcher, error) {
 	if err := dispatch.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return nil, err
 	}
@@ -244,6 +251,7 @@ func addDispatcher(ctx context.Context, mgr manager.Manager, key types.Namespace
 	opts := dispatch.Options{
 		Client:          mgr.GetClient(),
 		APIReader:       mgr.GetAPIReader(),
+		WebhookSecrets:  secrets,
 		Recorder:        mgr.GetEventRecorder(receiverEventSource),
 		Receiver:        key,
 		AllNamespaces:   at.allNamespaces,
@@ -263,9 +271,26 @@ func addDispatcher(ctx context.Context, mgr manager.Manager, key types.Namespace
 	return d, nil
 }
 
+// addWebhookSecrets keeps the Secrets that GitRepos inside the targets name
+// in spec.webhookSecret watched, one name-selected watch each, for the
+// dispatcher and the handler.
+func addWebhookSecrets(mgr manager.Manager, key types.NamespacedName, at startView, log logr.Logger) (*webhooksecret.Store, error) {
+	cs, err := kubernetes.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("creating the webhookSecret client: %w", err)
+	}
+	store := webhooksecret.NewStore(cs, log.WithName("webhooksecret"))
+	w := &webhooksecret.Watcher{Store: store, Cache: mgr.GetCache(), Reader: mgr.GetClient(), Receiver: key,
+		AllNamespaces: at.allNamespaces, NamespaceLabels: at.namespaceLabels, Log: log.WithName("webhooksecret")}
+	if err := mgr.Add(w); err != nil {
+		return nil, fmt.Errorf("adding the webhookSecret watcher: %w", err)
+	}
+	return store, nil
+}
+
 // addWebhookServer adds the webhook endpoint in front of d, and the health
 // and readiness checks, to mgr.
-func addWebhookServer(mgr manager.Manager, d push.Dispatcher, f receiverFlags, log logr.Logger) error {
+func addWebhookServer(mgr manager.Manager, d push.Dispatcher, secrets *webhooksecret.Store, f receiverFlags, log logr.Logger) error {
 	srv := receiver.NewServer(receiver.Options{
 		BindAddress:      f.bindAddr,
 		MaxBodyBytes:     f.maxBody,
@@ -273,6 +298,7 @@ func addWebhookServer(mgr manager.Manager, d push.Dispatcher, f receiverFlags, l
 		AckTimeout:       f.ackTimeout,
 		Settings:         receiver.NewCacheSettings(mgr.GetClient(), f.name, f.namespace, f.secretName),
 		Dispatcher:       d,
+		GitRepoSecrets:   secrets,
 		Logger:           log,
 	})
 	if err := mgr.Add(srv); err != nil {

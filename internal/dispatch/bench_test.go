@@ -180,7 +180,7 @@ func benchClient(c cache.Cache, writes *atomic.Int64) client.Client {
 
 func benchDispatcher(b *testing.B, c cache.Cache, writes *atomic.Int64, o Options) *Dispatcher {
 	cl := benchClient(c, writes)
-	o.Client, o.APIReader = cl, cl
+	o.Client, o.APIReader, o.WebhookSecrets = cl, cl, cl
 	o.Receiver = types.NamespacedName{Namespace: testNS, Name: "wr"}
 	d, err := New(o)
 	if err != nil {

@@ -59,11 +59,12 @@ type Options struct {
 	// Namespaces from the receiver's cache, and patches GitRepos. GitRepos
 	// must be indexed with SetupIndexes.
 	Client client.Client
-	// APIReader reads live objects: the Secrets GitRepos name in
-	// spec.webhookSecret (the receiver does not watch Secrets), and a
-	// GitRepo the cache says already carries a push, before a write is
-	// skipped.
+	// APIReader reads live GitRepos: one the cache says already carries a
+	// push, before a write is skipped.
 	APIReader client.Reader
+	// WebhookSecrets reads the Secrets GitRepos name in spec.webhookSecret:
+	// the receiver's webhooksecret.Store, never a GET per request.
+	WebhookSecrets SecretGetter
 	// Recorder emits the aggregated Events on GitRepos; nil: no Events.
 	Recorder events.EventRecorder
 	// Receiver is the WebhookReceiver whose targets and pollingInterval apply,
@@ -162,8 +163,8 @@ var _ push.Dispatcher = (*Dispatcher)(nil)
 
 // New builds a Dispatcher. Add it to the manager to run its writes.
 func New(o Options) (*Dispatcher, error) {
-	if o.Client == nil || o.APIReader == nil {
-		return nil, errors.New("dispatch: Client and APIReader are required")
+	if o.Client == nil || o.APIReader == nil || o.WebhookSecrets == nil {
+		return nil, errors.New("dispatch: Client, APIReader and WebhookSecrets are required")
 	}
 	if o.Receiver.Name == "" || o.Receiver.Namespace == "" {
 		return nil, errors.New("dispatch: Receiver namespace and name are required")
@@ -246,17 +247,18 @@ func (d *Dispatcher) match(ctx context.Context, req *push.Request) (*matcher, ti
 		return nil, 0, fmt.Errorf("WebhookReceiver %s: %w", d.o.Receiver, err)
 	}
 	m := &matcher{
-		client: d.o.Client, apiReader: d.o.APIReader, scope: scope,
+		client: d.o.Client, secrets: d.o.WebhookSecrets, scope: scope,
 		allNamespaces: d.o.AllNamespaces, namespaceLabels: d.o.NamespaceLabels, log: d.o.Logger,
 	}
 	m.matchAll(ctx, req)
 	if m.transient != nil {
 		return nil, 0, m.transient
 	}
-	// An unauthenticated request never sets a pollingInterval; a receiver
-	// with pollingInterval 0s never writes GitRepo specs.
+	// Only a request whose every trigger verified (with the receiver's
+	// secret, or each with its own) sets a pollingInterval; a receiver with
+	// pollingInterval 0s never writes GitRepo specs.
 	var polling time.Duration
-	if req.Authenticated {
+	if req.Authenticated || req.OwnSecretsOnly {
 		polling = wr.Spec.PollingIntervalOrDefault()
 	}
 	return m, polling, nil

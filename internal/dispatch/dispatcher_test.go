@@ -74,6 +74,10 @@ func testGitRepo(name, repo, branch string) *fleet.GitRepo {
 func githubPush(repo, branch, commit string) push.Request {
 	return push.Request{
 		Authenticated: true,
+		SecretIn: func(data map[string][]byte) ([]byte, bool) {
+			v := data["github"]
+			return v, len(v) > 0
+		},
 		Events: []push.Event{{
 			Provider: "github",
 			RepoURLs: []string{"https://github.com/" + repo, "git@github.com:" + repo + ".git"},
@@ -139,7 +143,7 @@ func newFakeEnvWithCache(t *testing.T, o Options, cache func(live client.WithWat
 				return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 			},
 		}).Build()
-	o.Client, o.APIReader = fe.c, fe.c
+	o.Client, o.APIReader, o.WebhookSecrets = fe.c, fe.c, fe.c
 	if cache != nil {
 		o.Client = cache(fe.c.(client.WithWatch))
 	}
@@ -465,7 +469,7 @@ func TestTransientLookupErrorFailsTheRequest(t *testing.T) {
 	fe := newFakeEnv(t, Options{}, gr)
 	defer fe.run()()
 	unavailable := apierrors.NewServiceUnavailable("etcd is down")
-	fe.d.o.APIReader = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
+	fe.d.o.WebhookSecrets = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 			if _, ok := obj.(*corev1.Secret); ok {
 				return unavailable

@@ -72,6 +72,9 @@ func newHandlerEnv(t *testing.T, wr *v1alpha1.WebhookReceiver, data map[string][
 		WithIndex(&fleet.GitRepo{}, gitrepo.IndexRepoURL, gitrepo.IndexFunc).
 		Build()
 	o.Client = c
+	if o.WebhookSecrets == nil {
+		o.WebhookSecrets = c
+	}
 	if o.APIReader == nil {
 		o.APIReader = c
 	}
@@ -186,7 +189,7 @@ func TestLookupTimeoutAnswers503(t *testing.T) {
 	gr := testGitRepo("app", "https://github.com/org/app", "main")
 	gr.Spec.WebhookSecret = "own"
 	e := newHandlerEnv(t, wr, map[string][]byte{"github": []byte(handlerSecret)},
-		Options{APIReader: slowReader{}}, 50*time.Millisecond, gr)
+		Options{WebhookSecrets: slowReader{}}, 50*time.Millisecond, gr)
 
 	a := e.send(t, gitsim.Delivery{Provider: "github", Event: "push", Secret: []byte(handlerSecret),
 		Payload: githubStylePayload("https://github.com/org/app", sha1Of(1))})

@@ -149,7 +149,7 @@ func TestSlowMatchDoesNotLetAnOlderPushWin(t *testing.T) {
 	fe := newFakeEnv(t, Options{}, gr, secret)
 	entered, release := make(chan struct{}), make(chan struct{})
 	var reads atomic.Int32
-	fe.d.o.APIReader = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
+	fe.d.o.WebhookSecrets = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 			if _, ok := obj.(*corev1.Secret); ok && reads.Add(1) == 1 {
 				close(entered) // the first request's match stalls here

@@ -112,13 +112,16 @@ var _ = Describe("push to GitRepo through the receiver", func() {
 		Expect(webhookCommit(ns, "app")()).To(BeEmpty())
 	})
 
-	It("matches an empty spec.branch to the default branch only", func() {
+	It("matches an empty spec.branch to master only, as Fleet deploys master, whatever the default branch", func() {
 		_, push := own(nil)
 		newGitRepo(ns, "app", repoURL, func(g *fleet.GitRepo) { g.Spec.Branch = "" })
 		_, names, _ := push(ghPush{repo: repoURL, ref: branch("feature"), commit: sha(1), defaultBranch: "trunk"}, receiverSecret)
 		Expect(names).To(BeEmpty())
-		_, names, _ = push(ghPush{repo: repoURL, ref: branch("trunk"), commit: sha(2), defaultBranch: "trunk"}, receiverSecret)
-		Expect(names).To(ConsistOf(ns + "/app@" + sha(2)))
+		_, names, reason := push(ghPush{repo: repoURL, ref: branch("trunk"), commit: sha(2), defaultBranch: "trunk"}, receiverSecret)
+		Expect(names).To(BeEmpty(), "the default branch is not what Fleet deploys")
+		Expect(reason).To(ContainSubstring("Fleet deploys master"))
+		_, names, _ = push(ghPush{repo: repoURL, ref: branch("master"), commit: sha(3), defaultBranch: "trunk"}, receiverSecret)
+		Expect(names).To(ConsistOf(ns + "/app@" + sha(3)))
 	})
 
 	It("matches spec.revision only to a tag push of that tag", func() {

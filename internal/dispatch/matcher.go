@@ -25,8 +25,6 @@ import (
 	"github.com/go-logr/logr"
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -52,9 +50,9 @@ type matcher struct {
 	// client reads GitRepos (indexed by gitrepo.IndexRepoURL) and Namespaces
 	// from the cache.
 	client client.Reader
-	// apiReader reads spec.webhookSecret Secrets, which are not cached.
-	apiReader client.Reader
-	scope     gitrepo.Scope
+	// secrets reads spec.webhookSecret Secrets (Options.WebhookSecrets).
+	secrets SecretGetter
+	scope   gitrepo.Scope
 	// allNamespaces says the cache holds GitRepos of every namespace;
 	// namespaceLabels that it holds Namespaces (see Options).
 	allNamespaces, namespaceLabels bool
@@ -62,21 +60,20 @@ type matcher struct {
 
 	req      *push.Request
 	triggers []*trigger
-	byKey    map[string]*trigger
-	looked   []string // normalised repo URLs looked up
-	reasons  []string
-	nsLabels map[string]map[string]string
-	verified map[secretCheck]string // "" when it verifies, else why not
+	// secretSkips are matched GitRepos whose own webhookSecret refused the
+	// delivery.
+	secretSkips []push.Skip
+	byKey       map[string]*trigger
+	looked      []string // normalised repo URLs looked up
+	reasons     []string
+	nsLabels    map[string]map[string]string
+	verified    map[secretCheck]string // "" when it verifies, else why not
 	// pathSkips are GitRepos passed over by path-aware targets.
 	pathSkips pathSkipSet
 	// transient is a lookup error that is not an answer (timeout, 5xx):
 	// the request fails with 503 so the Git host can redeliver, instead of
 	// a 200 "nothing matched" that would lose the trigger.
 	transient error
-}
-
-type secretCheck struct {
-	namespace, name, provider string
 }
 
 const maxReasons = 8
@@ -130,9 +127,11 @@ func (m *matcher) match(ctx context.Context, ev *push.Event) {
 
 // lookup considers the GitRepos indexed under one normalised repository key.
 func (m *matcher) lookup(ctx context.Context, key string, ev *push.Event) {
-	if !m.hostAllowed(key) {
+	// Off its provider's hosts, an unsigned delivery can still trigger the
+	// GitRepos whose own webhookSecret verifies it, and no other.
+	hostOK := m.hostAllowed(key)
+	if !hostOK {
 		m.why("%s: an unsigned %s delivery may only trigger GitRepos on hosts %s", key, ev.Provider, strings.Join(m.req.Hosts, ", "))
-		return
 	}
 	opts := []client.ListOption{client.MatchingFields{gitrepo.IndexRepoURL: key}}
 	if !m.listsAllNamespaces() {
@@ -144,15 +143,18 @@ func (m *matcher) lookup(ctx context.Context, key string, ev *push.Event) {
 		return
 	}
 	for i := range list.Items {
-		m.consider(ctx, &list.Items[i], ev)
+		if hostOK || list.Items[i].Spec.WebhookSecret != "" {
+			m.consider(ctx, &list.Items[i], ev)
+		}
 	}
 }
 
 // hostAllowed reports whether this request may trigger GitRepos under the
-// normalised repository key: an authenticated one always, an unsigned one
-// only on the hosts its provider allows unsigned deliveries for.
+// normalised repository key: an authenticated one always, one left to the
+// GitRepos' own secrets too (each must verify it), an unsigned one only on
+// the hosts its provider allows unsigned deliveries for.
 func (m *matcher) hostAllowed(key string) bool {
-	if m.req.Authenticated {
+	if m.req.Authenticated || m.req.OwnSecretsOnly {
 		return true
 	}
 	host, _, _ := strings.Cut(key, "/")
@@ -175,11 +177,9 @@ func (m *matcher) consider(ctx context.Context, gr *fleet.GitRepo, ev *push.Even
 		m.why("%s: %s", id, why)
 		return
 	}
-	if gr.Spec.WebhookSecret != "" {
-		if why := m.verifySecret(ctx, gr, ev.Provider); why != "" {
-			m.why("%s: %s", id, why)
-			return
-		}
+	if why := m.authorize(ctx, gr); why != "" {
+		m.skip(gr, why)
+		return
 	}
 	if m.skipForPaths(gr, ev) {
 		return
@@ -224,39 +224,6 @@ func (m *matcher) namespaceLabelsOf(ctx context.Context, ns string) map[string]s
 	}
 	m.nsLabels[ns] = l
 	return l
-}
-
-// verifySecret checks the request against a GitRepo's own
-// spec.webhookSecret, failing closed: it returns why not, "" when verified.
-// The Secret's key is the provider's (github, gitlab, ...), as in Fleet.
-func (m *matcher) verifySecret(ctx context.Context, gr *fleet.GitRepo, provider string) string {
-	k := secretCheck{namespace: gr.Namespace, name: gr.Spec.WebhookSecret, provider: provider}
-	if why, ok := m.verified[k]; ok {
-		return why
-	}
-	why := ""
-	var s corev1.Secret
-	err := m.apiReader.Get(ctx, types.NamespacedName{Namespace: k.namespace, Name: k.name}, &s)
-	switch {
-	case err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
-		m.transient = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
-		return "spec.webhookSecret not readable right now"
-	case err != nil:
-		m.log.Error(err, "reading spec.webhookSecret", "gitrepo", gr.Namespace+"/"+gr.Name, "secret", k.name)
-		why = fmt.Sprintf("spec.webhookSecret %s not readable (%s)", k.name, apierrors.ReasonForError(err))
-		if apierrors.ReasonForError(err) == metav1.StatusReasonUnknown {
-			why = fmt.Sprintf("spec.webhookSecret %s not readable", k.name)
-		}
-	case len(s.Data[provider]) == 0:
-		why = fmt.Sprintf("spec.webhookSecret %s has no %q key", k.name, provider)
-	case m.req.Verify == nil || !m.req.Verify(s.Data[provider]):
-		why = fmt.Sprintf("request does not verify with spec.webhookSecret %s", k.name)
-	}
-	if m.verified == nil {
-		m.verified = map[secretCheck]string{}
-	}
-	m.verified[k] = why
-	return why
 }
 
 // unmatched says why nothing matched: the repos looked up, the refs pushed,

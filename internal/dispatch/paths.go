@@ -60,15 +60,17 @@ func (m *matcher) skipForPaths(gr *fleet.GitRepo, ev *push.Event) bool {
 	return true
 }
 
-// skipped are the GitRepos the request skipped for their paths and did not
-// trigger with another of its events, counted in the metric once.
+// skipped are the GitRepos the request matched but did not trigger: those
+// its own webhookSecret refused, and those skipped for their paths and not
+// triggered by another of its events (counted in the metric once).
 func (m *matcher) skipped() []push.Skip {
-	var out []push.Skip
+	out := append([]push.Skip(nil), m.secretSkips...)
+	n := len(out)
 	for _, s := range m.pathSkips.skips {
 		if _, triggered := m.byKey[s.Namespace+"/"+s.Name]; !triggered {
 			out = append(out, s)
 		}
 	}
-	pathSkips.Add(float64(len(out)))
+	pathSkips.Add(float64(len(out) - n))
 	return out
 }

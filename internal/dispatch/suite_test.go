@@ -36,6 +36,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,6 +50,7 @@ import (
 	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/receiver"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
+	"github.com/webhook-operator/webhook-operator/internal/webhooksecret"
 )
 
 func TestEnvtest(t *testing.T) {
@@ -267,6 +269,12 @@ func startDispatcher(wr *v1alpha1.WebhookReceiver, o Options) (*Dispatcher, func
 	o.Recorder = mgr.GetEventRecorder("webhook-receiver")
 	o.Receiver = client.ObjectKeyFromObject(wr)
 	o.AllNamespaces, o.NamespaceLabels = true, true
+	// The receiver's webhookSecret watches, through the counting transport
+	// like the rest of its requests.
+	store := webhooksecret.NewStore(kubernetes.NewForConfigOrDie(mgr.GetConfig()), logf.Log.WithName("webhooksecret"))
+	o.WebhookSecrets = store
+	watcher := &webhooksecret.Watcher{Store: store, Cache: mgr.GetCache(), Reader: mgr.GetClient(), Receiver: o.Receiver,
+		AllNamespaces: true, NamespaceLabels: true, Log: logf.Log.WithName("webhooksecret")}
 	if o.RetryBaseDelay == 0 {
 		o.RetryBaseDelay, o.RetryMaxDelay = 10*time.Millisecond, 200*time.Millisecond
 	}
@@ -279,6 +287,10 @@ func startDispatcher(wr *v1alpha1.WebhookReceiver, o Options) (*Dispatcher, func
 		defer close(done)
 		Expect(d.Start(ctx)).To(Succeed())
 	}()
+	go func() {
+		defer GinkgoRecover()
+		Expect(watcher.Start(ctx)).To(Succeed())
+	}()
 	// Warm the WebhookReceiver informer so Dispatch with an ended context
 	// still reads it.
 	Eventually(func() error { return mgr.GetClient().Get(ctx, o.Receiver, &v1alpha1.WebhookReceiver{}) }).Should(Succeed())
@@ -288,9 +300,10 @@ func startDispatcher(wr *v1alpha1.WebhookReceiver, o Options) (*Dispatcher, func
 // serve exposes the real receiver HTTP handler in front of d.
 func serve(wr *v1alpha1.WebhookReceiver, d *Dispatcher, ack time.Duration) *httptest.Server {
 	srv := receiver.NewServer(receiver.Options{
-		Settings:   receiver.NewCacheSettings(mgr.GetClient(), wr.Name, wr.Namespace, wr.SecretNameOrDefault()),
-		Dispatcher: d,
-		AckTimeout: ack,
+		Settings:       receiver.NewCacheSettings(mgr.GetClient(), wr.Name, wr.Namespace, wr.SecretNameOrDefault()),
+		Dispatcher:     d,
+		GitRepoSecrets: d.o.WebhookSecrets.(*webhooksecret.Store),
+		AckTimeout:     ack,
 	})
 	s := httptest.NewServer(srv.Handler())
 	DeferCleanup(s.Close)

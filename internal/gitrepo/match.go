@@ -35,8 +35,10 @@ import (
 //   - spec.revision set: only a tag push of exactly that tag (Fleet pins the
 //     GitRepo to the revision, so branch pushes are irrelevant to it);
 //   - spec.branch set: a push of exactly that branch;
-//   - neither: a push of the repository's default branch, when the payload
-//     names it (Fleet then follows the remote HEAD).
+//   - neither: a push of master, whatever the repository's default branch.
+//     Fleet clones master for such a GitRepo (its gitjob and git fetch both
+//     default to it), so only a master push changes what it deploys; Fleet's
+//     own handler triggers it on every push, which makes it re-check master.
 func MatchRef(spec *fleet.GitRepoSpec, ev *push.Event) (bool, string) {
 	switch {
 	case ev.Deleted:
@@ -52,15 +54,15 @@ func MatchRef(spec *fleet.GitRepoSpec, ev *push.Event) (bool, string) {
 			return true, ""
 		}
 		return false, fmt.Sprintf("branch %s, push is %s", spec.Branch, pushedRef(ev))
-	case ev.Branch == "":
-		return false, fmt.Sprintf("default branch, push is %s", pushedRef(ev))
-	case ev.DefaultBranch == "":
-		return false, fmt.Sprintf("default branch, payload does not name it (push is %s)", pushedRef(ev))
-	case ev.Branch != ev.DefaultBranch:
-		return false, fmt.Sprintf("default branch %s, push is %s", ev.DefaultBranch, pushedRef(ev))
+	case ev.Branch != FleetDefaultBranch:
+		return false, fmt.Sprintf("no branch set (Fleet deploys %s), push is %s", FleetDefaultBranch, pushedRef(ev))
 	}
 	return true, ""
 }
+
+// FleetDefaultBranch is the branch Fleet deploys from a GitRepo that sets
+// neither spec.branch nor spec.revision.
+const FleetDefaultBranch = "master"
 
 func pushedRef(ev *push.Event) string {
 	switch {

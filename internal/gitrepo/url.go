@@ -161,7 +161,9 @@ func hostSegments(raw string) (string, []string, error) {
 	if a, ok := hostAliases[host]; ok {
 		host = a
 	}
-	host, segs = rewriteAzure(host, segs)
+	// Azure DevOps' URL forms fold only on Azure's own hosts (azure.go);
+	// elsewhere _git is an ordinary path segment.
+	host, segs, _ = rewriteAzure(host, segs)
 	if len(segs) == 0 {
 		return "", nil, fmt.Errorf("repository URL %q: no repository path", raw)
 	}
@@ -221,33 +223,6 @@ func firstIndexOr(s, sub string, def int) int {
 		return i
 	}
 	return def
-}
-
-// rewriteAzure folds Azure DevOps' own hosts onto dev.azure.com/org/project/repo:
-// the SSH host with its "v3" path prefix, legacy <org>.visualstudio.com URLs
-// (optionally with DefaultCollection), and the _git segment of HTTPS URLs.
-// Other hosts are left alone: there _git is part of the path.
-func rewriteAzure(host string, segs []string) (string, []string) {
-	switch {
-	case host == "ssh.dev.azure.com" || host == "vs-ssh.visualstudio.com":
-		if len(segs) > 0 && segs[0] == "v3" {
-			segs = segs[1:]
-		}
-		host = "dev.azure.com"
-	case strings.HasSuffix(host, ".visualstudio.com"):
-		org := strings.TrimSuffix(host, ".visualstudio.com")
-		if len(segs) > 0 && segs[0] == "defaultcollection" {
-			segs = segs[1:]
-		}
-		host = "dev.azure.com"
-		segs = append([]string{org}, segs...)
-	case host != "dev.azure.com":
-		return host, segs
-	}
-	if n := len(segs); n >= 2 && segs[n-2] == "_git" {
-		segs = append(segs[:n-2:n-2], segs[n-1])
-	}
-	return host, segs
 }
 
 // bitbucketServerForms returns the path forms of the Bitbucket Server

@@ -47,8 +47,14 @@ type Delivery struct {
 	Event string
 	// Payload is the JSON document.
 	Payload []byte
-	// Secret signs the delivery; nil sends it unsigned.
+	// Secret signs the delivery; nil sends it unsigned. For Azure DevOps it
+	// is the basic auth credential "username:password" (without a colon:
+	// the password of the user "webhook", the API's default username).
 	Secret []byte
+	// HookUUID is Bitbucket Cloud's X-Hook-UUID; a fixed one when empty.
+	// Fleet's form of a Bitbucket Cloud delivery is unsigned with the
+	// bitbucket key here.
+	HookUUID string
 	// Form sends the payload form-encoded (payload=...), as GitHub, Gogs and
 	// Gitea can.
 	Form bool
@@ -68,6 +74,7 @@ var headerFuncs = map[string]func(h http.Header, d Delivery, body []byte){
 	v1alpha1.SecretKeyBitbucketServer: bitbucketServerHeaders,
 	v1alpha1.SecretKeyGogs:            gogsHeaders,
 	v1alpha1.SecretKeyGitea:           giteaHeaders,
+	v1alpha1.SecretKeyAzurePassword:   azureHeaders,
 }
 
 // Build returns the headers and body of the delivery. It panics on a
@@ -140,7 +147,11 @@ func gitlabHeaders(h http.Header, d Delivery, _ []byte) {
 func bitbucketHeaders(h http.Header, d Delivery, body []byte) {
 	h.Set("User-Agent", "Bitbucket-Webhooks/2.0")
 	h.Set("X-Event-Key", d.Event)
-	h.Set("X-Hook-UUID", "{c6ea2d1b-7b2e-4b4c-9a53-2a6f1f5e9c11}")
+	uuid := d.HookUUID
+	if uuid == "" {
+		uuid = "{c6ea2d1b-7b2e-4b4c-9a53-2a6f1f5e9c11}"
+	}
+	h.Set("X-Hook-UUID", uuid)
 	h.Set("X-Request-UUID", d.ID)
 	h.Set("X-Attempt-Number", "1")
 	if d.Secret != nil {

@@ -17,6 +17,7 @@ limitations under the License.
 package gitsim_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -47,6 +48,8 @@ func TestDeliverySignsTheWayEachProviderDoes(t *testing.T) {
 		"gitea":                   {v1alpha1.SecretKeyGitea, false, "X-Gitea-Signature", gitsim.SignHex(secret, payload)},
 		"gitea as github":         {v1alpha1.SecretKeyGitea, false, "X-Hub-Signature-256", "sha256=" + gitsim.SignHex(secret, payload)},
 		"gitea form, JSON signed": {v1alpha1.SecretKeyGitea, true, "X-Gitea-Signature", gitsim.SignHex(secret, payload)},
+		"azure basic auth, default user": {v1alpha1.SecretKeyAzurePassword, false, "Authorization",
+			"Basic " + base64.StdEncoding.EncodeToString([]byte("webhook:s3cret"))},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -77,6 +80,8 @@ func TestPushRoundTrip(t *testing.T) {
 		"bitbucket server": {Provider: v1alpha1.SecretKeyBitbucketServer, RepoURL: "https://bbs.example.com/scm/prj/app", Branch: "dev"},
 		"gogs":             {Provider: v1alpha1.SecretKeyGogs, RepoURL: "https://gogs.example.com/org/app", Branch: "main"},
 		"gitea tag":        {Provider: v1alpha1.SecretKeyGitea, RepoURL: "https://gitea.example.com/org/app", Tag: "v2"},
+		"azure":            {Provider: v1alpha1.SecretKeyAzurePassword, RepoURL: "https://dev.azure.com/org/fleet%20qa/_git/app", Branch: "main"},
+		"azure legacy tag": {Provider: v1alpha1.SecretKeyAzurePassword, RepoURL: "https://org.visualstudio.com/project/_git/app", Tag: "v3"},
 	}
 	secret := []byte(gitsim.RandomToken())
 	for name, p := range cases {
@@ -91,7 +96,11 @@ func TestPushRoundTrip(t *testing.T) {
 			if got == nil || got.Key() != p.Provider {
 				t.Fatalf("detected %v, want %s", got, p.Provider)
 			}
-			if err := got.Verify(h, body, body, secret); err != nil {
+			verifyWith := secret
+			if p.Provider == v1alpha1.SecretKeyAzurePassword { // the credential the Secret's keys make
+				verifyWith, _ = provider.SecretFromData(got, map[string][]byte{"azure-username": []byte("webhook"), "azure-password": secret})
+			}
+			if err := got.Verify(h, body, body, verifyWith); err != nil {
 				t.Fatalf("verify: %v", err)
 			}
 			if err := got.Verify(h, body, body, []byte("other")); err == nil {
@@ -127,6 +136,9 @@ func TestPushBodyCarriesRepoURLs(t *testing.T) {
 			[]string{`"href":"https://bbs.example.com/scm/prj/app.git"`, `"refId":"refs/heads/main"`, `"key":"PRJ"`}},
 		"gogs .git stripped": {gitsim.Push{Provider: v1alpha1.SecretKeyGogs, RepoURL: "https://gogs.example.com/org/app.git", Branch: "dev"},
 			[]string{`"ref":"refs/heads/dev"`, `"clone_url":"https://gogs.example.com/org/app.git"`}},
+		"azure, space in project": {gitsim.Push{Provider: v1alpha1.SecretKeyAzurePassword, RepoURL: "https://dev.azure.com/org/fleet%20qa/_git/app", Branch: "main", DefaultBranch: "main"},
+			[]string{`"eventType":"git.push"`, `"name":"refs/heads/main"`, `"remoteUrl":"https://org@dev.azure.com/org/fleet%20qa/_git/app"`,
+				`"sshUrl":"git@ssh.dev.azure.com:v3/org/fleet%20qa/app"`, `"defaultBranch":"refs/heads/main"`, `"name":"fleet qa"`}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -169,5 +181,13 @@ func TestCurlCommandQuotes(t *testing.T) {
 		if !strings.Contains(cmd, want) {
 			t.Errorf("command lacks %s:\n%s", want, cmd)
 		}
+	}
+}
+
+// Fleet's Bitbucket Cloud form: no signature, the hook's UUID as the key.
+func TestBitbucketHookUUID(t *testing.T) {
+	h, _ := gitsim.Delivery{Provider: v1alpha1.SecretKeyBitbucket, Event: "repo:push", Payload: []byte(`{}`), HookUUID: "{my-hook}"}.Build()
+	if h.Get("X-Hook-UUID") != "{my-hook}" || h.Get("X-Hub-Signature") != "" {
+		t.Fatalf("headers %v", h)
 	}
 }

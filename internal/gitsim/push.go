@@ -69,6 +69,7 @@ var bodyFuncs = map[string]func(p Push, r repo) any{
 	v1alpha1.SecretKeyGitLab:          gitlabBody,
 	v1alpha1.SecretKeyBitbucket:       bitbucketBody,
 	v1alpha1.SecretKeyBitbucketServer: bitbucketServerBody,
+	v1alpha1.SecretKeyAzurePassword:   azureBody,
 }
 
 // beforeSHA is the ref's commit before every simulated push.
@@ -93,6 +94,8 @@ func (p Push) Event() string {
 		return "repo:push"
 	case v1alpha1.SecretKeyBitbucketServer:
 		return "repo:refs_changed"
+	case v1alpha1.SecretKeyAzurePassword:
+		return "git.push" // in the body: Azure sends no event header
 	default:
 		return "push"
 	}

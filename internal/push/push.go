@@ -13,7 +13,7 @@ import (
 // that changes several refs (Bitbucket) becomes several Events.
 type Event struct {
 	// Provider is the provider's key in the receiver Secret: github, gitlab,
-	// bitbucket, bitbucket-server, gogs or gitea.
+	// bitbucket, bitbucket-server, gogs, gitea or azure-password.
 	Provider string
 	// DeliveryID is the provider's delivery id header, if any (for logs).
 	DeliveryID string
@@ -62,6 +62,14 @@ type Request struct {
 	// dispatcher uses it for GitRepos that name their own spec.webhookSecret.
 	// It reads the request, so it is valid only until Dispatch returns.
 	Verify func(secret []byte) bool
+	// SecretIn returns the secret Verify takes from a Secret laid out like
+	// Fleet's gitjob-webhook (the provider's key; gitea falls back to gogs;
+	// azure-username and azure-password together), false when it has none.
+	SecretIn func(data map[string][]byte) ([]byte, bool)
+	// OwnSecretsOnly is true when the request did not verify with the
+	// receiver's secret: only GitRepos whose own spec.webhookSecret verifies
+	// it may be triggered (Fleet's precedence of the GitRepo's secret).
+	OwnSecretsOnly bool
 }
 
 // Trigger is one GitRepo a push was matched to.

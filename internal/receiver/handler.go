@@ -33,11 +33,14 @@ import (
 )
 
 type handler struct {
-	providers  []provider.Provider
-	settings   Settings
-	dispatcher push.Dispatcher
-	maxBody    int64
-	ackTimeout time.Duration
+	providers []provider.Provider
+	settings  Settings
+	// gitRepoSecrets are the GitRepos' own spec.webhookSecret Secrets; nil:
+	// none (a delivery failing the receiver's secret is refused at once).
+	gitRepoSecrets GitRepoSecrets
+	dispatcher     push.Dispatcher
+	maxBody        int64
+	ackTimeout     time.Duration
 	// inflight bounds the bytes held by the bodies of requests being served.
 	inflight *budget
 	log      logr.Logger
@@ -102,6 +105,10 @@ type delivery struct {
 	// body is the request body; payload the JSON in it (the body itself,
 	// or the payload field of a form).
 	body, payload []byte
+	// ownSecretsOnly: the receiver's secret did not verify the delivery
+	// (refusal says why), only GitRepos' own secrets may (ownsecrets.go).
+	ownSecretsOnly bool
+	refusal        string
 }
 
 // serve answers one request: identify the provider, decide from the
@@ -125,18 +132,15 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 	if !ok {
 		return
 	}
+	if d.ownSecretsOnly {
+		h.serveOwnSecrets(d)
+		return
+	}
 	events, ok := h.parse(d)
 	if !ok {
 		return
 	}
-	req := push.Request{
-		Events:        events,
-		Authenticated: authenticated,
-		Hosts:         d.hosts,
-		Verify: func(secret []byte) bool {
-			return len(secret) > 0 && d.p.Verify(r.Header, d.body, d.payload, secret) == nil
-		},
-	}
+	req := d.request(events, authenticated)
 	res, ok := h.dispatch(d, req)
 	if !ok {
 		return
@@ -154,7 +158,7 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, info *reqInfo
 	p := provider.Detect(h.providers, r.Header)
 	if p == nil {
 		respond(w, http.StatusBadRequest, Response{Status: StatusError,
-			Reason: "no known provider header (X-GitHub-Event, X-Gitlab-Event, X-Event-Key, X-Gogs-Event, X-Gitea-Event)"})
+			Reason: "no known provider header (X-GitHub-Event, X-Gitlab-Event, X-Event-Key, X-Gogs-Event, X-Gitea-Event, X-Vss-ActivityId)"})
 		return nil, false
 	}
 	event := p.Event(r.Header)
@@ -167,7 +171,7 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, info *reqInfo
 	d := &delivery{w: w, r: r, p: p, event: event,
 		resp: Response{Provider: p.Key(), Event: clip(event), Delivery: clip(p.Delivery(r.Header))}}
 	d.log = h.log.WithValues("provider", d.resp.Provider, "event", d.resp.Event, "delivery", d.resp.Delivery)
-	if !h.settings.Enabled(p.Key()) {
+	if !provider.EnabledBy(p, h.settings.Enabled) {
 		d.fail(http.StatusForbidden, fmt.Sprintf("provider %s is not enabled on this receiver", p.Key()))
 		return nil, false
 	}
@@ -205,11 +209,14 @@ func (h *handler) admit(d *delivery) bool {
 // host to redeliver once it is, never an unsigned pass.
 func (h *handler) access(d *delivery) bool {
 	key := d.p.Key()
-	if secret, ok := h.settings.SecretFor(key); ok {
+	if secret, ok := provider.SecretFor(d.p, h.settings.SecretFor); ok {
 		d.secret = secret
 		err := d.p.Verify(d.r.Header, nil, nil, secret)
 		if err != nil && (errors.Is(err, provider.ErrMissingSignature) || provider.AuthenticatesByHeader(d.p)) {
 			signatureFailures.WithLabelValues(key).Inc()
+			if h.deferToOwnSecrets(d, err.Error()) {
+				return true
+			}
 			d.fail(http.StatusUnauthorized, err.Error())
 			return false
 		}
@@ -219,9 +226,12 @@ func (h *handler) access(d *delivery) bool {
 		d.hosts = hosts
 		return true
 	}
+	reason := fmt.Sprintf("provider %s is configured with a secret but key %q is not in the receiver Secret yet", key, key)
+	if h.deferToOwnSecrets(d, reason) {
+		return true
+	}
 	d.w.Header().Set("Retry-After", retryAfter)
-	d.fail(http.StatusServiceUnavailable, fmt.Sprintf(
-		"provider %s is configured with a secret but key %q is not in the receiver Secret yet: the configuration is incomplete, retry later", key, key))
+	d.fail(http.StatusServiceUnavailable, reason+": the configuration is incomplete, retry later")
 	return false
 }
 
@@ -259,11 +269,14 @@ func (h *handler) readPayload(d *delivery) bool {
 // receiver Secret before any of the JSON is trusted. A provider that
 // accepts unsigned deliveries (no key) passes them unauthenticated.
 func (h *handler) authenticate(d *delivery) (authenticated, ok bool) {
-	if d.secret == nil {
+	if d.secret == nil || d.ownSecretsOnly {
 		return false, true
 	}
 	if err := d.p.Verify(d.r.Header, d.body, d.payload, d.secret); err != nil {
 		signatureFailures.WithLabelValues(d.p.Key()).Inc()
+		if h.deferToOwnSecrets(d, err.Error()) {
+			return false, true
+		}
 		d.fail(http.StatusUnauthorized, err.Error())
 		return false, false
 	}
@@ -273,6 +286,9 @@ func (h *handler) authenticate(d *delivery) (authenticated, ok bool) {
 // parse turns the payload into the push events to dispatch, answering pings,
 // ignored events and pushes that changed no live ref itself.
 func (h *handler) parse(d *delivery) ([]push.Event, bool) {
+	if pe, ok := d.p.(provider.PayloadEventer); ok {
+		d.resp.Event = clip(pe.PayloadEvent(d.payload))
+	}
 	events, kind, err := d.p.Parse(d.event, d.payload)
 	if err != nil {
 		d.fail(http.StatusBadRequest, err.Error())
@@ -286,14 +302,7 @@ func (h *handler) parse(d *delivery) ([]push.Event, bool) {
 		d.answer(http.StatusOK, StatusIgnored, fmt.Sprintf("event %q is not acted on", d.resp.Event))
 		return nil, false
 	}
-	// Deleted refs never trigger a GitRepo, so they are not dispatched.
-	live := make([]push.Event, 0, len(events))
-	for _, e := range events {
-		if !e.Deleted {
-			e.DeliveryID = d.resp.Delivery
-			live = append(live, e)
-		}
-	}
+	live := liveEvents(events, d.resp.Delivery)
 	if len(live) == 0 {
 		reason := "the push changed no refs"
 		if len(events) > 0 {

@@ -39,7 +39,7 @@ func (noopDispatcher) Dispatch(context.Context, push.Request) (push.Result, erro
 // end through the handler with a no-op dispatcher.
 func BenchmarkHandler(b *testing.B) {
 	h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: noopDispatcher{}, Logger: logr.Discard()}).Handler()
-	for _, key := range []string{"github", "gitlab", "bitbucket", "bitbucket-server", "gogs", "gitea"} {
+	for _, key := range []string{"github", "gitlab", "bitbucket", "bitbucket-server", "gogs", "gitea", "azure-password"} {
 		pc := providerCases[key]
 		b.Run(key, func(b *testing.B) {
 			hdr, body := gitsim.Delivery{Provider: key, Event: pc.pushEvent, Payload: fixture(b, pc.push), Secret: secretOf(key)}.Build()

@@ -34,6 +34,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/gitsim"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
@@ -74,7 +75,18 @@ func allSecrets() map[string][]byte {
 	for _, p := range provider.All() {
 		m[p.Key()] = secretOf(p.Key())
 	}
+	m[v1alpha1.SecretKeyAzureUsername] = []byte("webhook")
 	return m
+}
+
+// credentialOf is the secret the provider's Verify takes for allSecrets:
+// Azure DevOps' is "username:password" (gitsim sends a bare password as
+// the user "webhook").
+func credentialOf(key string) []byte {
+	if key == v1alpha1.SecretKeyAzurePassword {
+		return append([]byte("webhook:"), secretOf(key)...)
+	}
+	return secretOf(key)
 }
 
 func fixture(t testing.TB, name string) []byte {
@@ -127,6 +139,8 @@ type providerCase struct {
 	push, tag, deleted  string // fixtures
 	pushEvent, tagEvent string
 	otherEvent          string
+	other               string // fixture of otherEvent, when the body names the event (Azure)
+	unsignedBody        bool   // the secret does not cover the body (GitLab, Azure)
 	ping, pingEvent     string
 	form                bool
 	commit, tagCommit   string
@@ -138,7 +152,7 @@ var providerCases = map[string]providerCase{
 		commit: "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c", tagCommit: "7c1f0d8e9a3b2c4d5e6f708192a3b4c5d6e7f801"},
 	"gitlab": {push: "gitlab/push.json", tag: "gitlab/tag_push.json", deleted: "gitlab/push_deleted.json",
 		pushEvent: "Push Hook", tagEvent: "Tag Push Hook", otherEvent: "Issue Hook",
-		commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", tagCommit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
+		commit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", tagCommit: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", unsignedBody: true},
 	"bitbucket": {push: "bitbucket/push.json", tag: "bitbucket/push_tag.json", deleted: "bitbucket/push_deleted.json",
 		pushEvent: "repo:push", tagEvent: "repo:push", otherEvent: "issue:created",
 		commit: "709d658dc5b6d6afcd46049c2f332ee3f515a67d", tagCommit: "709d658dc5b6d6afcd46049c2f332ee3f515a67d"},
@@ -151,6 +165,9 @@ var providerCases = map[string]providerCase{
 	"gitea": {push: "gitea/push.json", tag: "gitea/push_tag.json", deleted: "gitea/push_deleted.json",
 		pushEvent: "push", tagEvent: "push", otherEvent: "delete", form: true,
 		commit: "bffeb74224043ba2feb48d137756c8a9331c449a", tagCommit: "bffeb74224043ba2feb48d137756c8a9331c449a"},
+	"azure-password": {push: "azure/push.json", tag: "azure/push_tag.json", deleted: "azure/push_deleted.json",
+		pushEvent: "git.push", tagEvent: "git.push", otherEvent: "git.pullrequest.created", other: "azure/pr_created.json", unsignedBody: true,
+		commit: "3f6c1a9e2b7d4c8e0a5f1b3d7e9c2a4f6b8d0e1c", tagCommit: "3f6c1a9e2b7d4c8e0a5f1b3d7e9c2a4f6b8d0e1c"},
 }
 
 // TestProviders runs every provider through the HTTP handler with its
@@ -161,6 +178,10 @@ func TestProviders(t *testing.T) {
 		t.Run(key, func(t *testing.T) {
 			secret := secretOf(key)
 			pushPayload := fixture(t, pc.push)
+			otherPayload := pushPayload
+			if pc.other != "" {
+				otherPayload = fixture(t, pc.other)
+			}
 			type tc struct {
 				d          gitsim.Delivery
 				mutate     func(h http.Header, body []byte) []byte
@@ -177,7 +198,7 @@ func TestProviders(t *testing.T) {
 					code: 401, status: StatusError},
 				"missing signature": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload},
 					code: 401, status: StatusError},
-				"wrong event": {d: gitsim.Delivery{Event: pc.otherEvent, Payload: pushPayload, Secret: secret},
+				"wrong event": {d: gitsim.Delivery{Event: pc.otherEvent, Payload: otherPayload, Secret: secret},
 					code: 200, status: StatusIgnored},
 				"deleted ref": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: fixture(t, pc.deleted), Secret: secret},
 					code: 200, status: StatusNothingMatched},
@@ -193,7 +214,7 @@ func TestProviders(t *testing.T) {
 				"huge body": {d: gitsim.Delivery{Event: pc.pushEvent, Payload: append(bytes.Repeat([]byte(" "), limit), pushPayload...), Secret: secret},
 					code: 413, status: StatusError},
 			}
-			if key != "gitlab" { // GitLab's token does not cover the body.
+			if !pc.unsignedBody {
 				cases["tampered body"] = tc{d: gitsim.Delivery{Event: pc.pushEvent, Payload: pushPayload, Secret: secret},
 					mutate: func(_ http.Header, b []byte) []byte {
 						return bytes.Replace(b, []byte(pc.commit), []byte(strings.Repeat("f", len(pc.commit))), 1)
@@ -244,8 +265,12 @@ func TestProviders(t *testing.T) {
 						t.Fatalf("dispatched %d requests, want 1", len(reqs))
 					}
 					got := reqs[0]
-					if !got.Authenticated || !got.Verify(secret) || got.Verify([]byte("other")) || got.Verify(nil) {
-						t.Errorf("authenticated=%v verify(secret)=%v verify(other)=%v", got.Authenticated, got.Verify(secret), got.Verify([]byte("other")))
+					cred := credentialOf(key)
+					if !got.Authenticated || !got.Verify(cred) || got.Verify([]byte("other")) || got.Verify(nil) {
+						t.Errorf("authenticated=%v verify(secret)=%v verify(other)=%v", got.Authenticated, got.Verify(cred), got.Verify([]byte("other")))
+					}
+					if s, ok := got.SecretIn(allSecrets()); !ok || !bytes.Equal(s, cred) {
+						t.Errorf("SecretIn(receiver Secret) = %q, %v; want %q", s, ok, cred)
 					}
 					e := got.Events[0]
 					if e.Commit != c.commit || e.Provider != key || e.DeliveryID != gitsim.DeliveryID || len(e.RepoURLs) == 0 {

@@ -34,7 +34,7 @@ type Response struct {
 	Delivery  string         `json:"delivery,omitempty"`
 	Triggered []push.Trigger `json:"triggered,omitempty"`
 	Pending   []push.Trigger `json:"pending,omitempty"`
-	// Skipped are GitRepos matched but not triggered (path-aware targets).
+	// Skipped are matched GitRepos that were not triggered, and why.
 	Skipped []push.Skip `json:"skipped,omitempty"`
 	Reason  string      `json:"reason,omitempty"`
 }

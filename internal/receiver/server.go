@@ -77,6 +77,9 @@ type Options struct {
 	Settings Settings
 	// Dispatcher receives verified push events (required).
 	Dispatcher push.Dispatcher
+	// GitRepoSecrets are the Secrets GitRepos name in spec.webhookSecret,
+	// from the receiver's cache; nil when it keeps none.
+	GitRepoSecrets GitRepoSecrets
 	// Logger defaults to controller-runtime's logger named "receiver".
 	Logger logr.Logger
 }
@@ -126,13 +129,14 @@ func newHandler(opts Options, providers []provider.Provider) *handler {
 		limit = DefaultMaxInflightBytes
 	}
 	return &handler{
-		providers:  providers,
-		settings:   opts.Settings,
-		dispatcher: opts.Dispatcher,
-		maxBody:    opts.MaxBodyBytes,
-		ackTimeout: opts.AckTimeout,
-		inflight:   newBudget(limit),
-		log:        opts.Logger,
+		providers:      providers,
+		settings:       opts.Settings,
+		gitRepoSecrets: opts.GitRepoSecrets,
+		dispatcher:     opts.Dispatcher,
+		maxBody:        opts.MaxBodyBytes,
+		ackTimeout:     opts.AckTimeout,
+		inflight:       newBudget(limit),
+		log:            opts.Logger,
 	}
 }
 

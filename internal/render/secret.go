@@ -27,15 +27,9 @@ import (
 	v1alpha1 "github.com/webhook-operator/webhook-operator/api/v1alpha1"
 )
 
-// specField names a provider's field under spec.providers, for messages.
-var specField = map[string]string{
-	v1alpha1.SecretKeyGitHub:          "github",
-	v1alpha1.SecretKeyGitLab:          "gitlab",
-	v1alpha1.SecretKeyBitbucket:       "bitbucket",
-	v1alpha1.SecretKeyBitbucketServer: "bitbucketServer",
-	v1alpha1.SecretKeyGogs:            "gogs",
-	v1alpha1.SecretKeyGitea:           "gitea",
-}
+// defaultAzureUsername is spec.providers.azureDevOps.username's schema
+// default, for a receiver read before the API server defaulted it.
+const defaultAzureUsername = "webhook"
 
 // ReferencedSecrets holds the data of the Secrets spec.providers refers to,
 // by name; a Secret that does not exist has no entry.
@@ -64,9 +58,9 @@ func CheckSecretRefs(wr *v1alpha1.WebhookReceiver, refs ReferencedSecrets) error
 		src, found := refs[ref.Name]
 		switch {
 		case !found:
-			problems = append(problems, fmt.Sprintf("Secret %q referenced by spec.providers.%s.secretRef not found", ref.Name, specField[p.Key]))
+			problems = append(problems, fmt.Sprintf("Secret %q referenced by spec.providers.%s.secretRef not found", ref.Name, v1alpha1.SpecField(p.Key)))
 		case len(src[ref.Key]) == 0:
-			problems = append(problems, fmt.Sprintf("key %q not found in Secret %q referenced by spec.providers.%s.secretRef", ref.Key, ref.Name, specField[p.Key]))
+			problems = append(problems, fmt.Sprintf("key %q not found in Secret %q referenced by spec.providers.%s.secretRef", ref.Key, ref.Name, v1alpha1.SpecField(p.Key)))
 		}
 	}
 	if len(problems) > 0 {
@@ -118,8 +112,24 @@ func SecretData(wr *v1alpha1.WebhookReceiver, existing *corev1.Secret, refs Refe
 		// Neither: an unauthenticated provider (allowed by CEL only with
 		// allowUnauthenticated), so no key.
 	}
+	setAzureUsername(wr, data)
 	slices.Sort(generated)
 	return data, generated, nil
+}
+
+// setAzureUsername writes Azure DevOps' basic auth username beside its
+// password, under Fleet's azure-username key: plain configuration from
+// spec.providers.azureDevOps.username, not a secret, so always the spec's.
+func setAzureUsername(wr *v1alpha1.WebhookReceiver, data map[string][]byte) {
+	az := wr.Spec.Providers.AzureDevOps
+	if az == nil || len(data[v1alpha1.SecretKeyAzurePassword]) == 0 {
+		return
+	}
+	user := az.Username
+	if user == "" {
+		user = defaultAzureUsername
+	}
+	data[v1alpha1.SecretKeyAzureUsername] = []byte(user)
 }
 
 // Secret is the receiver Secret (spec.secretName, default <name>-webhook).

@@ -83,6 +83,30 @@ func TestSecretData(t *testing.T) {
 			want:          map[string]string{"github": "fleet-token", "gitlab": "tok1"},
 			wantGenerated: []string{"github", "gitlab"},
 		},
+		"azure password generated, username from the spec": {
+			providers:     v1alpha1.Providers{AzureDevOps: &v1alpha1.AzureDevOpsProvider{ProviderSecret: *gen, Username: "fleet"}},
+			want:          map[string]string{"azure-password": "tok1", "azure-username": "fleet"},
+			wantGenerated: []string{"azure-password"},
+		},
+		"azure password copied, default username": {
+			providers: v1alpha1.Providers{AzureDevOps: &v1alpha1.AzureDevOpsProvider{ProviderSecret: *ref("bb", "secret")}},
+			want:      map[string]string{"azure-password": "bb-secret", "azure-username": "webhook"},
+		},
+		"adopted Fleet Secret keeps its azure password": {
+			providers:     v1alpha1.Providers{AzureDevOps: &v1alpha1.AzureDevOpsProvider{ProviderSecret: *gen, Username: "fleet"}},
+			existing:      &corev1.Secret{Data: map[string][]byte{"azure-username": []byte("fleet"), "azure-password": []byte("fleet-pw")}},
+			want:          map[string]string{"azure-password": "fleet-pw", "azure-username": "fleet"},
+			wantGenerated: []string{"azure-password"},
+		},
+		"azure unauthenticated has no keys": {
+			providers: v1alpha1.Providers{AzureDevOps: &v1alpha1.AzureDevOpsProvider{
+				ProviderSecret: v1alpha1.ProviderSecret{AllowUnauthenticated: true, Hosts: []string{"dev.azure.com"}}}},
+			want: map[string]string{},
+		},
+		"azure missing ref named by its field": {
+			providers:   v1alpha1.Providers{AzureDevOps: &v1alpha1.AzureDevOpsProvider{ProviderSecret: *ref("nope", "pw")}},
+			wantMissing: `Secret "nope" referenced by spec.providers.azureDevOps.secretRef not found`,
+		},
 		"unauthenticated provider has no key": {
 			providers: v1alpha1.Providers{GitHub: &v1alpha1.ProviderSecret{}},
 			want:      map[string]string{},

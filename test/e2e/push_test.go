@@ -78,6 +78,7 @@ spec:
     bitbucketServer: {secretRef: {name: git-secrets, key: bitbucket-server}}
     gogs: {secretRef: {name: git-secrets, key: gogs}}
     gitea: {generate: true}
+    azureDevOps: {generate: true}
   pollingInterval: 1h
 `
 
@@ -105,6 +106,8 @@ var providerCases = []providerCase{
 	{whv1alpha1.SecretKeyBitbucketServer, "bbs-app", gitsim.Push{RepoURL: "https://bitbucket.example.com/scm/prj/app", Branch: "main"}},
 	{whv1alpha1.SecretKeyGogs, "gogs-app", gitsim.Push{RepoURL: "https://gogs.example.com/e2e-org/app", Branch: "main"}},
 	{whv1alpha1.SecretKeyGitea, "gitea-app", gitsim.Push{RepoURL: "https://gitea.example.com/e2e-org/app", Branch: "main"}},
+	// Basic auth as the default username "webhook"; a space in the project.
+	{whv1alpha1.SecretKeyAzurePassword, "azure-app", gitsim.Push{RepoURL: "https://dev.azure.com/e2e-org/fleet%20qa/_git/app", Branch: "main", DefaultBranch: "main"}},
 }
 
 const burstRepos = 10
@@ -128,7 +131,10 @@ var _ = Describe("Pushes through a receiver process", Ordered, ContinueOnFailure
 			gitRepo(nsPush, "bb-app", "https://bitbucket.org/e2e-org/app.git", "main") +
 			gitRepo(nsPush, "bbs-app", "https://bitbucket.example.com/scm/prj/app.git", "main") +
 			gitRepo(nsPush, "gogs-app", "ssh://git@gogs.example.com/e2e-org/app.git", "main") +
-			gitRepo(nsPush, "gitea-app", "https://gitea.example.com/E2E-org/app/", "main")
+			gitRepo(nsPush, "gitea-app", "https://gitea.example.com/E2E-org/app/", "main") +
+			// The legacy visualstudio.com form, the project's space unescaped,
+			// must match the payload's dev.azure.com URLs with %20.
+			gitRepo(nsPush, "azure-app", "https://e2e-org.visualstudio.com/DefaultCollection/fleet qa/_git/app", "main")
 		for i := range burstRepos {
 			repos += gitRepo(nsPush, burstName(i), "https://github.com/e2e-org/"+burstName(i), "main")
 		}

@@ -50,13 +50,24 @@ func (BitbucketCloud) Delivery(h http.Header) string { return h.Get("X-Request-U
 // Events implements Provider.
 func (BitbucketCloud) Events() []string { return []string{"repo:push"} }
 
-// Verify implements Provider.
+// Verify implements Provider. A signed delivery (X-Hub-Signature) must
+// carry the HMAC of its body. An unsigned one is checked the way Fleet
+// checks Bitbucket Cloud: its bitbucket key is the webhook's UUID, compared
+// with X-Hook-UUID (here in constant time; Fleet compares with !=). That is
+// weaker than an HMAC, since the UUID travels in every delivery, but it is
+// what a Fleet gitjob-webhook Secret holds.
 func (BitbucketCloud) Verify(h http.Header, raw, _, secret []byte) error {
-	sig := h.Get("X-Hub-Signature")
-	if sig == "" {
-		return fmt.Errorf("%w: X-Hub-Signature", ErrMissingSignature)
+	if sig := h.Get("X-Hub-Signature"); sig != "" {
+		return verifyHMACHex(sig, "sha256=", secret, raw)
 	}
-	return verifyHMACHex(sig, "sha256=", secret, raw)
+	uuid := h.Get("X-Hook-UUID")
+	if uuid == "" {
+		return fmt.Errorf("%w: X-Hub-Signature (or Fleet's X-Hook-UUID)", ErrMissingSignature)
+	}
+	if verifyToken(uuid, secret) != nil {
+		return fmt.Errorf("%w: no X-Hub-Signature, and X-Hook-UUID is not the hook UUID", ErrBadSignature)
+	}
+	return nil
 }
 
 type bitbucketRef struct {

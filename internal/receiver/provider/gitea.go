@@ -60,6 +60,21 @@ func (Gitea) Verify(h http.Header, _, payload, secret []byte) error {
 // listing this many commits is taken as possibly cut.
 const giteaListCap = 5
 
+// AliasOf implements Aliased. Fleet has no Gitea handler: Gitea's
+// X-Gogs-Event header routes its deliveries to Fleet's Gogs parser, so a
+// Fleet user's Gitea hooks post to a receiver that enables gogs.
+func (Gitea) AliasOf() string { return v1alpha1.SecretKeyGogs }
+
+// SecretFrom implements KeyedSecret: the gitea key, else the gogs key, as
+// Fleet verifies Gitea deliveries (X-Gogs-Signature, the same HMAC as
+// X-Gitea-Signature) with its gogs key.
+func (Gitea) SecretFrom(lookup func(string) ([]byte, bool)) ([]byte, bool) {
+	if v, ok := lookup(v1alpha1.SecretKeyGitea); ok {
+		return v, true
+	}
+	return lookup(v1alpha1.SecretKeyGogs)
+}
+
 // Parse implements Provider.
 func (p Gitea) Parse(event string, payload []byte) ([]push.Event, Kind, error) {
 	if event != "push" {

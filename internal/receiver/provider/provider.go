@@ -107,12 +107,18 @@ func AuthenticatesByHeader(p Provider) bool {
 	return ok && ha.AuthenticatesByHeader()
 }
 
+// PayloadEventer is implemented by providers that name the event in the
+// body rather than a header (Azure DevOps); the receiver reports that name.
+type PayloadEventer interface {
+	PayloadEvent(payload []byte) string
+}
+
 // All returns every provider in detection order: Gitea/Forgejo also send
 // Gogs' and GitHub's headers and Gogs also sends GitHub's, so the more
 // specific ones come first; Bitbucket Cloud before Server since both send
-// X-Event-Key.
+// X-Event-Key; Azure DevOps last, as in Fleet.
 func All() []Provider {
-	return []Provider{Gitea{}, Gogs{}, GitHub{}, GitLab{}, BitbucketCloud{}, BitbucketServer{}}
+	return []Provider{Gitea{}, Gogs{}, GitHub{}, GitLab{}, BitbucketCloud{}, BitbucketServer{}, AzureDevOps{}}
 }
 
 // Detect returns the first of providers (in detection order, see All) whose

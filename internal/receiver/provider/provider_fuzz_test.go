@@ -27,7 +27,7 @@ import (
 
 // fuzzSecret signs the seeds; a fuzzed signature must never verify unless
 // it is the right one.
-var fuzzSecret = []byte("fuzz-secret")
+var fuzzSecret = []byte("fuzz:secret") // with a colon: an Azure basic auth credential too
 
 // fuzzProvider parses and verifies arbitrary input: no panic, and whatever
 // parses as a push is a well-formed event. Seed corpora:
@@ -65,7 +65,7 @@ func fuzzProvider(f *testing.F, p provider.Provider, seeds map[string]string) {
 
 // sigHeader is the header each provider's Verify reads.
 func sigHeader(h http.Header) string {
-	for _, k := range []string{"X-Gitea-Signature", "X-Gogs-Signature", "X-Hub-Signature-256", "X-Gitlab-Token", "X-Hub-Signature"} {
+	for _, k := range []string{"X-Gitea-Signature", "X-Gogs-Signature", "X-Hub-Signature-256", "X-Gitlab-Token", "X-Hub-Signature", "Authorization"} {
 		if h.Get(k) != "" {
 			return k
 		}
@@ -106,4 +106,9 @@ func FuzzGogs(f *testing.F) {
 func FuzzGitea(f *testing.F) {
 	fuzzProvider(f, provider.Gitea{}, map[string]string{"gitea/push.json": "push", "gitea/push_tag.json": "push",
 		"gitea/push_deleted.json": "push", "gitea/delete.json": "delete"})
+}
+
+func FuzzAzureDevOps(f *testing.F) {
+	fuzzProvider(f, provider.AzureDevOps{}, map[string]string{"azure/push.json": "", "azure/push_tag.json": "",
+		"azure/push_deleted.json": "", "azure/push_multi.json": "", "azure/test_sample.json": "", "azure/pr_created.json": ""})
 }

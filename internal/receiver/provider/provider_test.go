@@ -58,6 +58,9 @@ func TestDetect(t *testing.T) {
 		"bitbucket-server": {delivery: push("bitbucket-server", "push", signed), want: "bitbucket-server", wantID: gitsim.DeliveryID},
 		"gogs":             {delivery: push("gogs", "push", signed), want: "gogs", wantID: gitsim.DeliveryID},
 		"gitea":            {delivery: push("gitea", "push", signed), want: "gitea", wantID: gitsim.DeliveryID},
+		"azure devops":     {delivery: push("azure-password", "git.push", signed), want: "azure-password", wantID: gitsim.DeliveryID},
+		"azure subscription id only": {delivery: push("azure-password", "git.push", nil),
+			edit: func(h http.Header) { h.Del("X-Vss-ActivityId") }, want: "azure-password"},
 		"bitbucket cloud without hook uuid": {delivery: push("bitbucket", "repo:push", nil),
 			edit: func(h http.Header) { h.Del("X-Hook-UUID") }, want: "bitbucket"},
 		"forgejo only": {delivery: push("github", "push", nil),
@@ -89,7 +92,8 @@ func TestDetect(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
-	secret := []byte("s3cr3t")
+	// A colon makes it an Azure DevOps basic auth credential too.
+	secret := []byte("webhook:s3cr3t")
 	payload := fixture(t, "github/push.json")
 	type tc struct {
 		provider string
@@ -104,7 +108,10 @@ func TestVerify(t *testing.T) {
 		cases[k+" valid"] = tc{provider: k}
 		cases[k+" wrong secret"] = tc{provider: k, secret: []byte("other"), wantErr: provider.ErrBadSignature}
 		cases[k+" missing signature"] = tc{provider: k, secret: []byte{}, wantErr: provider.ErrMissingSignature}
-		if k != "gitlab" { // GitLab's token does not cover the body.
+		if k == "bitbucket" { // Bitbucket always sends X-Hook-UUID: an unsigned delivery is checked by it
+			cases[k+" missing signature"] = tc{provider: k, secret: []byte{}, wantErr: provider.ErrBadSignature}
+		}
+		if k != "gitlab" && k != "azure-password" { // GitLab's token and Azure's basic auth do not cover the body.
 			cases[k+" tampered body"] = tc{provider: k, wantErr: provider.ErrBadSignature,
 				mutate: func(_ map[string][]string, b []byte) []byte { return append(b[:len(b)-2:len(b)-2], ' ', '}') }}
 		}
@@ -121,6 +128,27 @@ func TestVerify(t *testing.T) {
 		}}
 	cases["bitbucket non-hex"] = tc{provider: "bitbucket", wantErr: provider.ErrBadSignature,
 		mutate: func(h map[string][]string, b []byte) []byte { h["X-Hub-Signature"] = []string{"sha256=zz"}; return b }}
+	// Fleet's Bitbucket Cloud check: unsigned, X-Hook-UUID is the key.
+	cases["bitbucket hook uuid"] = tc{provider: "bitbucket", secret: []byte{},
+		mutate: func(h map[string][]string, b []byte) []byte { h["X-Hook-Uuid"] = []string{string(secret)}; return b }}
+	cases["bitbucket other hook uuid"] = tc{provider: "bitbucket", secret: []byte{}, wantErr: provider.ErrBadSignature,
+		mutate: func(h map[string][]string, b []byte) []byte { h["X-Hook-Uuid"] = []string{"{another-hook}"}; return b }}
+	cases["bitbucket hook uuid does not excuse a bad signature"] = tc{provider: "bitbucket", secret: []byte("other"), wantErr: provider.ErrBadSignature,
+		mutate: func(h map[string][]string, b []byte) []byte { h["X-Hook-Uuid"] = []string{string(secret)}; return b }}
+	cases["bitbucket neither"] = tc{provider: "bitbucket", secret: []byte{}, wantErr: provider.ErrMissingSignature,
+		mutate: func(h map[string][]string, b []byte) []byte { delete(h, "X-Hook-Uuid"); return b }}
+	cases["azure wrong username"] = tc{provider: "azure-password", secret: []byte("fleet:s3cr3t"), wantErr: provider.ErrBadSignature}
+	cases["azure empty password"] = tc{provider: "azure-password", secret: []byte("webhook:"), wantErr: provider.ErrBadSignature}
+	cases["azure not basic"] = tc{provider: "azure-password", wantErr: provider.ErrMissingSignature,
+		mutate: func(h map[string][]string, b []byte) []byte {
+			h["Authorization"] = []string{"Bearer " + string(secret)}
+			return b
+		}}
+	cases["azure lower-case scheme"] = tc{provider: "azure-password",
+		mutate: func(h map[string][]string, b []byte) []byte {
+			h["Authorization"] = []string{"basic" + h["Authorization"][0][len("Basic"):]}
+			return b
+		}}
 
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -158,6 +186,8 @@ func TestParse(t *testing.T) {
 	bbs := []string{"ssh://git@bitbucket.example.com:7999/ops/fleet-config.git", "https://bitbucket.example.com/scm/ops/fleet-config.git", "https://bitbucket.example.com/projects/OPS/repos/fleet-config/browse"}
 	gitea := []string{"https://gitea.example.com/ops/fleet-config", "https://gitea.example.com/ops/fleet-config.git", "git@gitea.example.com:ops/fleet-config.git"}
 	gogs := []string{"https://gogs.example.com/ops/fleet-config", "https://gogs.example.com/ops/fleet-config.git", "git@gogs.example.com:ops/fleet-config.git"}
+	azure := []string{"https://example-org@dev.azure.com/example-org/fleet%20qa/_git/fleet-examples",
+		"git@ssh.dev.azure.com:v3/example-org/fleet%20qa/fleet-examples", "https://dev.azure.com/example-org/fleet%20qa/_git/fleet-examples"}
 
 	cases := map[string]struct {
 		provider provider.Provider
@@ -236,6 +266,27 @@ func TestParse(t *testing.T) {
 			Provider: "gogs", RepoURLs: gogs, Ref: "refs/heads/feature/old", Branch: "feature/old",
 			DefaultBranch: "main", Deleted: true}}, false},
 		"gogs delete event": {provider.Gogs{}, "delete", "gogs/delete.json", provider.KindIgnored, nil, false},
+		"azure push": {provider.AzureDevOps{}, "", "azure/push.json", provider.KindPush, []push.Event{{
+			Provider: "azure-password", RepoURLs: azure, Ref: "refs/heads/main", Branch: "main",
+			Commit: "3f6c1a9e2b7d4c8e0a5f1b3d7e9c2a4f6b8d0e1c", DefaultBranch: "main"}}, false},
+		"azure tag": {provider.AzureDevOps{}, "", "azure/push_tag.json", provider.KindPush, []push.Event{{
+			Provider: "azure-password", RepoURLs: azure, Ref: "refs/tags/v1.2.0", Tag: "v1.2.0",
+			Commit: "3f6c1a9e2b7d4c8e0a5f1b3d7e9c2a4f6b8d0e1c", DefaultBranch: "main"}}, false},
+		"azure deleted": {provider.AzureDevOps{}, "", "azure/push_deleted.json", provider.KindPush, []push.Event{{
+			Provider: "azure-password", RepoURLs: azure, Ref: "refs/heads/old-feature", Branch: "old-feature",
+			DefaultBranch: "main", Deleted: true}}, false},
+		"azure every ref update": {provider.AzureDevOps{}, "", "azure/push_multi.json", provider.KindPush, []push.Event{
+			{Provider: "azure-password", RepoURLs: azure, Ref: "refs/heads/main", Branch: "main",
+				Commit: "3f6c1a9e2b7d4c8e0a5f1b3d7e9c2a4f6b8d0e1c", DefaultBranch: "main"},
+			{Provider: "azure-password", RepoURLs: azure, Ref: "refs/tags/v1.2.0", Tag: "v1.2.0",
+				Commit: "3f6c1a9e2b7d4c8e0a5f1b3d7e9c2a4f6b8d0e1c", DefaultBranch: "main"},
+			{Provider: "azure-password", RepoURLs: azure, Ref: "refs/heads/old-feature", Branch: "old-feature",
+				DefaultBranch: "main", Deleted: true},
+		}, false},
+		"azure test button sample": {provider.AzureDevOps{}, "", "azure/test_sample.json", provider.KindPush, []push.Event{{
+			Provider: "azure-password", RepoURLs: []string{"https://fabrikam-fiber-inc.visualstudio.com/DefaultCollection/_git/Fabrikam-Fiber-Git"},
+			Ref: "refs/heads/master", Branch: "master", Commit: "33b55f7cb7e7e245323987634f960cf4a6e6bc74", DefaultBranch: "master"}}, false},
+		"azure pull request": {provider.AzureDevOps{}, "", "azure/pr_created.json", provider.KindIgnored, nil, false},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

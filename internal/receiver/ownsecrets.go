@@ -1,0 +1,133 @@
+/*
+Copyright 2026 The webhook-operator Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package receiver
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/webhook-operator/webhook-operator/internal/push"
+	"github.com/webhook-operator/webhook-operator/internal/receiver/provider"
+)
+
+// GitRepoSecrets are the Secrets that GitRepos inside the receiver's targets
+// name in spec.webhookSecret, as the receiver keeps them in memory: looking
+// at them never makes an API request.
+type GitRepoSecrets interface {
+	// Any reports whether f holds for the data of one of them.
+	Any(f func(data map[string][]byte) bool) bool
+}
+
+// deferToOwnSecrets decides what becomes of a delivery the receiver's own
+// secret does not verify. In Fleet a GitRepo's spec.webhookSecret takes
+// precedence over the global gitjob-webhook Secret, which is then not
+// consulted: such a GitRepo is triggered by a delivery that verifies with
+// its own Secret alone. So when some GitRepo in the targets names a Secret
+// holding a key for this provider, the delivery goes on to matching, where
+// only those GitRepos can be triggered; otherwise it is refused here,
+// before its payload is parsed. reason says why the receiver's secret
+// refused it.
+func (h *handler) deferToOwnSecrets(d *delivery, reason string) bool {
+	if h.gitRepoSecrets == nil {
+		return false
+	}
+	holdsKey := func(data map[string][]byte) bool {
+		_, ok := provider.SecretFromData(d.p, data)
+		return ok
+	}
+	if !h.gitRepoSecrets.Any(holdsKey) {
+		return false
+	}
+	d.ownSecretsOnly, d.refusal = true, reason
+	return true
+}
+
+// serveOwnSecrets serves a delivery deferred to the GitRepos' own secrets.
+// Whatever does not end in a triggered GitRepo is 401, as if it had been
+// refused at once: pings, ignored events and malformed payloads included,
+// so an unverified sender learns nothing from the answer.
+func (h *handler) serveOwnSecrets(d *delivery) {
+	events, kind, err := d.p.Parse(d.event, d.payload)
+	var live []push.Event
+	if err == nil && kind == provider.KindPush {
+		live = liveEvents(events, d.resp.Delivery)
+	}
+	if len(live) == 0 {
+		d.fail(http.StatusUnauthorized, d.refusal)
+		return
+	}
+	req := d.request(live, false)
+	req.OwnSecretsOnly = true
+	res, ok := h.dispatch(d, req)
+	if !ok {
+		return
+	}
+	d.respondOwnSecrets(res)
+}
+
+// respondOwnSecrets answers a delivery only GitRepos' own secrets could
+// verify. The GitRepos it triggered are named: the sender proved it holds
+// their secret. Matched GitRepos it did not trigger are only counted.
+func (d *delivery) respondOwnSecrets(res push.Result) {
+	if len(res.Written)+len(res.Pending) == 0 {
+		d.log.Info("delivery verifies with no matched GitRepo's own secret", "unmatched", res.Unmatched, "skipped", len(res.Skipped))
+		d.fail(http.StatusUnauthorized, d.refusal+"; no matched GitRepo's spec.webhookSecret verifies it either")
+		return
+	}
+	code, resp := http.StatusOK, &d.resp
+	resp.Status, resp.Triggered, resp.Pending = StatusTriggered, res.Written, res.Pending
+	resp.Reason = "triggered the GitRepos whose own spec.webhookSecret verifies the delivery (the receiver's secret does not)"
+	if len(res.Pending) > 0 {
+		code, resp.Status = http.StatusAccepted, StatusAccepted
+		resp.Reason = pendingReason(res.Pending) + "; " + resp.Reason
+	}
+	if n := len(res.Skipped); n > 0 {
+		resp.Reason += fmt.Sprintf("; %d other matched GitRepo(s) not triggered, names withheld", n)
+	}
+	d.log.Info("push dispatched on GitRepos' own secrets", "code", code,
+		"written", triggerNames(res.Written), "pending", triggerNames(res.Pending), "skipped", res.Skipped)
+	respond(d.w, code, *resp)
+}
+
+// request is the dispatcher's view of the delivery: its live events and how
+// to verify it with any Secret laid out like the receiver's.
+func (d *delivery) request(events []push.Event, authenticated bool) push.Request {
+	return push.Request{
+		Events:        events,
+		Authenticated: authenticated,
+		Hosts:         d.hosts,
+		Verify: func(secret []byte) bool {
+			return len(secret) > 0 && d.p.Verify(d.r.Header, d.body, d.payload, secret) == nil
+		},
+		SecretIn: func(data map[string][]byte) ([]byte, bool) {
+			return provider.SecretFromData(d.p, data)
+		},
+	}
+}
+
+// liveEvents drops deleted refs, which never trigger a GitRepo, and stamps
+// the delivery id on the rest.
+func liveEvents(events []push.Event, deliveryID string) []push.Event {
+	live := make([]push.Event, 0, len(events))
+	for _, e := range events {
+		if !e.Deleted {
+			e.DeliveryID = deliveryID
+			live = append(live, e)
+		}
+	}
+	return live
+}
