@@ -63,9 +63,9 @@ func fatGitRepo(i int) *fleet.GitRepo {
 			},
 			ManagedFields: []metav1.ManagedFieldsEntry{
 				{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply, APIVersion: "fleet.cattle.io/v1alpha1",
-					FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(strings.Repeat(`{"f:spec":{"f:repo":{}}}`, 20))}},
+					FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(strings.Repeat(`{"f:spec":{"f:repo":{}}}`, 20))},
 				{Manager: "fleetcontroller", Operation: metav1.ManagedFieldsOperationUpdate, APIVersion: "fleet.cattle.io/v1alpha1",
-					Subresource: "status", FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(strings.Repeat(`{"f:status":{"f:commit":{}}}`, 30))}},
+					Subresource: "status", FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(strings.Repeat(`{"f:status":{"f:commit":{}}}`, 30))},
 			},
 		},
 		Spec: fleet.GitRepoSpec{
@@ -127,8 +127,10 @@ func memCache(tb testing.TB, n int, transform bool) (cache.Cache, context.Cancel
 		Scheme: s, Mapper: mapper, ByObject: opts.ByObject, DefaultTransform: opts.DefaultTransform,
 		NewInformer: func(_ toolscache.ListerWatcher, obj kruntime.Object, resync time.Duration, idx toolscache.Indexers) toolscache.SharedIndexInformer {
 			lw := listOnly{&toolscache.ListWatch{
-				ListFunc:  func(metav1.ListOptions) (kruntime.Object, error) { return list(obj), nil },
-				WatchFunc: func(metav1.ListOptions) (watch.Interface, error) { return watch.NewFake(), nil },
+				ListWithContextFunc: func(context.Context, metav1.ListOptions) (kruntime.Object, error) { return list(obj), nil },
+				WatchFuncWithContext: func(context.Context, metav1.ListOptions) (watch.Interface, error) {
+					return watch.NewFake(), nil
+				},
 			}}
 			return toolscache.NewSharedIndexInformer(lw, obj, resync, idx)
 		},

@@ -123,8 +123,8 @@ func TestPushDuringAWriteIsAnsweredAtOnce(t *testing.T) {
 		t.Fatalf("push during the write: %+v, %v; want coalesced pending", res, err)
 	}
 	select {
-	case <-first:
-		t.Fatal("the first push was answered before its write ended")
+	case err := <-first:
+		t.Fatalf("the first push was answered (err %v) before its write ended", err)
 	default:
 	}
 	unblock()

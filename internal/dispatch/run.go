@@ -88,7 +88,7 @@ func (d *Dispatcher) processNext(ctx, limited context.Context) bool {
 		return true
 	}
 	// An error means the flush has begun: write without a token.
-	_ = d.limiter.Limiter.Wait(limited)
+	_ = d.limiter.Wait(limited)
 	d.write(ctx, key, due)
 	return true
 }

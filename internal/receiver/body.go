@@ -117,13 +117,14 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 }
 
 // bodyError answers a failed body read: 413 over the limit, else 400.
-func (h *handler) bodyError(d *delivery, err error) bool {
+// It returns false, the read's ok, so callers can return it directly.
+func (h *handler) bodyError(d *delivery, err error) (ok bool) {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		d.fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body is over the limit of %d bytes", h.maxBody))
-		return false
+	} else {
+		d.fail(http.StatusBadRequest, "reading body: "+err.Error())
 	}
-	d.fail(http.StatusBadRequest, "reading body: "+err.Error())
 	return false
 }
 
@@ -152,7 +153,7 @@ func formKeyIs(key []byte, name string) bool {
 		return true
 	}
 	// An escaped byte takes three characters: a longer key cannot be name.
-	if len(key) > 3*len(name) || bytes.IndexAny(key, "%+") < 0 {
+	if len(key) > 3*len(name) || !bytes.ContainsAny(key, "%+") {
 		return false
 	}
 	k, err := unescapeForm(key)

@@ -125,7 +125,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, info *reqInfo) {
 		return
 	}
 	if d.ping {
-		d.answer(http.StatusOK, StatusPong, "")
+		d.answer(StatusPong, "")
 		return
 	}
 	authenticated, ok := h.authenticate(d)
@@ -296,10 +296,10 @@ func (h *handler) parse(d *delivery) ([]push.Event, bool) {
 	}
 	switch kind {
 	case provider.KindPing:
-		d.answer(http.StatusOK, StatusPong, "")
+		d.answer(StatusPong, "")
 		return nil, false
 	case provider.KindIgnored:
-		d.answer(http.StatusOK, StatusIgnored, fmt.Sprintf("event %q is not acted on", d.resp.Event))
+		d.answer(StatusIgnored, fmt.Sprintf("event %q is not acted on", d.resp.Event))
 		return nil, false
 	}
 	live := liveEvents(events, d.resp.Delivery)
@@ -308,7 +308,7 @@ func (h *handler) parse(d *delivery) ([]push.Event, bool) {
 		if len(events) > 0 {
 			reason = "the push only deleted refs"
 		}
-		d.answer(http.StatusOK, StatusNothingMatched, reason)
+		d.answer(StatusNothingMatched, reason)
 		return nil, false
 	}
 	return live, true

@@ -94,10 +94,11 @@ func (d *delivery) fail(code int, reason string) {
 	respond(d.w, code, d.resp)
 }
 
-// answer sends resp with status and reason.
-func (d *delivery) answer(code int, status, reason string) {
+// answer sends 200 with status and reason: pings, ignored events and
+// pushes that need no write.
+func (d *delivery) answer(status, reason string) {
 	d.resp.Status, d.resp.Reason = status, reason
-	respond(d.w, code, d.resp)
+	respond(d.w, http.StatusOK, d.resp)
 }
 
 // respondDispatched says what the dispatch did; GitRepo names and why
