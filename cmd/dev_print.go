@@ -18,6 +18,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 
@@ -59,14 +60,9 @@ func (d *devRun) printRealInstructions(wr *whv1alpha1.WebhookReceiver, checkout,
 		return err
 	}
 	push := gitsim.Push{Provider: whv1alpha1.SecretKeyGitHub, RepoURL: repoURL, Branch: devRealBranch, Commit: head, DefaultBranch: devRealBranch}
-	delivery, err := push.Delivery(githubSecret)
+	headers, bodyFile, err := d.writePush(push, githubSecret)
 	if err != nil {
 		return err
-	}
-	headers, body := delivery.Build()
-	bodyFile := filepath.Join(d.dir, "github-push.json")
-	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
-		return fmt.Errorf("writing the push body: %w", err)
 	}
 	fmt.Fprintf(w, "\nOr send a signed GitHub push of %s (%s -> %s) through Traefik yourself:\n\n%s %s\n",
 		repoURL, devRealBranch, head, cmds.Nsenter(true), gitsim.CurlCommand(devRealWebhookURL, headers, bodyFile))
@@ -100,14 +96,9 @@ func (d *devRun) printInstructions(wr *whv1alpha1.WebhookReceiver, repos []*flee
 		push.Branch = "master"
 	}
 	push.DefaultBranch = push.Branch
-	delivery, err := push.Delivery(secret)
+	headers, bodyFile, err := d.writePush(push, secret)
 	if err != nil {
 		return err
-	}
-	headers, body := delivery.Build()
-	bodyFile := filepath.Join(d.dir, "github-push.json")
-	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
-		return fmt.Errorf("writing the push body: %w", err)
 	}
 	fmt.Fprintf(w, "\nSend a signed GitHub push of %s (%s -> %s):\n\n", gr.Spec.Repo, push.Branch, push.Commit)
 	fmt.Fprintf(w, "%s\n", gitsim.CurlCommand(ep.WebhookURL(), headers, bodyFile))
@@ -143,4 +134,19 @@ func (d *devRun) printStatus(wr *whv1alpha1.WebhookReceiver) {
 	if d.cp == nil && !meta.IsStatusConditionTrue(conds, whv1alpha1.ConditionReady) {
 		fmt.Fprintf(w, "  (the receiver Deployment needs the operator image in this cluster; the local receiver below serves meanwhile)\n")
 	}
+}
+
+// writePush signs push with secret and writes its body to a file for the
+// printed curl line; it returns the headers to send and the file.
+func (d *devRun) writePush(push gitsim.Push, secret []byte) (http.Header, string, error) {
+	delivery, err := push.Delivery(secret)
+	if err != nil {
+		return nil, "", err
+	}
+	headers, body := delivery.Build()
+	bodyFile := filepath.Join(d.dir, "github-push.json")
+	if err := os.WriteFile(bodyFile, body, 0o644); err != nil {
+		return nil, "", fmt.Errorf("writing the push body: %w", err)
+	}
+	return headers, bodyFile, nil
 }

@@ -184,14 +184,7 @@ func (e *env) isolated(ctx context.Context, t *target, cw *commitWatch, repos []
 // sequential sends seqPushes pushes to one GitRepo as a Git host does: one
 // delivery at a time, seqGap apart (later when an answer is slower).
 func (e *env) sequential(ctx context.Context, t *target, cw *commitWatch, repo string, r *latencyResult) error {
-	ds := make([]delivery, seqPushes)
-	for i := range ds {
-		var err error
-		if ds[i], err = e.push(repo); err != nil {
-			return err
-		}
-	}
-	before, err := e.apiWrites(ctx)
+	ds, before, err := e.prepare(ctx, repo, seqPushes)
 	if err != nil {
 		return err
 	}
@@ -220,14 +213,7 @@ func (e *env) sequential(ctx context.Context, t *target, cw *commitWatch, repo s
 // burst sends burstPushes pushes to one GitRepo burstGap apart without
 // waiting for answers; the last one must land.
 func (e *env) burst(ctx context.Context, t *target, cw *commitWatch, repo string, r *latencyResult) error {
-	ds := make([]delivery, burstPushes)
-	for i := range ds {
-		var err error
-		if ds[i], err = e.push(repo); err != nil {
-			return err
-		}
-	}
-	before, err := e.apiWrites(ctx)
+	ds, before, err := e.prepare(ctx, repo, burstPushes)
 	if err != nil {
 		return err
 	}
@@ -288,4 +274,18 @@ func (e *env) firstTrigger(ctx context.Context, t *target, repos []string, r *la
 	after, err := e.settleWrites(ctx, t.window+500*time.Millisecond)
 	r.ftWrites = after.sub(before)
 	return err
+}
+
+// prepare signs n pushes to repo and reads the API server's write counts
+// before they are sent.
+func (e *env) prepare(ctx context.Context, repo string, n int) ([]delivery, writes, error) {
+	ds := make([]delivery, n)
+	for i := range ds {
+		var err error
+		if ds[i], err = e.push(repo); err != nil {
+			return nil, writes{}, err
+		}
+	}
+	before, err := e.apiWrites(ctx)
+	return ds, before, err
 }
