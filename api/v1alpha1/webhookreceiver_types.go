@@ -337,7 +337,8 @@ type ReceiverSpec struct {
 	// +kubebuilder:validation:Maximum=20
 	Replicas *int32 `json:"replicas,omitempty"`
 
-	// Resources of the receiver container. Default: requests 10m CPU, 32Mi memory.
+	// Resources of the receiver container. Default: requests 10m CPU, 32Mi
+	// memory; limit 256Mi memory (the receiver bounds the bytes it holds).
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 }
