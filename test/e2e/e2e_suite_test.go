@@ -45,7 +45,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/webhook-operator/webhook-operator/internal/devenv"
 	"github.com/webhook-operator/webhook-operator/internal/testenv"
@@ -198,21 +197,9 @@ var _ = ReportAfterEach(func(r SpecReport) {
 // cluster install grants it (the CRD is already installed; no Deployment).
 func installRBAC() string {
 	GinkgoHelper()
-	kustomize := filepath.Join(root, "bin", "kustomize")
-	out, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
-	Expect(err).NotTo(HaveOccurred(), "kustomize build config/default (run 'make kustomize')")
-	keep := map[string]bool{"Namespace": true, "ServiceAccount": true, "ClusterRole": true,
-		"ClusterRoleBinding": true, "Role": true, "RoleBinding": true}
-	var docs []string
-	for _, doc := range strings.Split(string(out), "\n---\n") {
-		var meta struct{ Kind string }
-		Expect(yaml.Unmarshal([]byte(doc), &meta)).To(Succeed())
-		if keep[meta.Kind] {
-			docs = append(docs, doc)
-		}
-	}
-	Expect(docs).NotTo(BeEmpty())
-	return strings.Join(docs, "\n---\n")
+	rbac, err := devenv.InstallRBAC(root, filepath.Join(root, "bin", "kustomize"))
+	Expect(err).NotTo(HaveOccurred())
+	return rbac
 }
 
 // tokenKubeconfig writes a kubeconfig that authenticates as a ServiceAccount.

@@ -20,9 +20,7 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -35,7 +33,8 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
+
+	"github.com/webhook-operator/webhook-operator/internal/devenv"
 )
 
 // The operator's ServiceAccount as config/default installs it.
@@ -152,20 +151,9 @@ func installRBAC() string {
 	if kustomize == "" {
 		kustomize = filepath.Join(root, "bin", "kustomize")
 	}
-	out, err := exec.Command(kustomize, "build", filepath.Join(root, "config", "default")).Output()
-	Expect(err).NotTo(HaveOccurred(), "kustomize build config/default (run 'make kustomize')")
-	keep := map[string]bool{"Namespace": true, "ServiceAccount": true, "ClusterRole": true,
-		"ClusterRoleBinding": true, "Role": true, "RoleBinding": true}
-	var docs []string
-	for _, doc := range strings.Split(string(out), "\n---\n") {
-		var meta struct{ Kind string }
-		Expect(yaml.Unmarshal([]byte(doc), &meta)).To(Succeed())
-		if keep[meta.Kind] {
-			docs = append(docs, doc)
-		}
-	}
-	Expect(docs).NotTo(BeEmpty())
-	return strings.Join(docs, "\n---\n")
+	rbac, err := devenv.InstallRBAC(root, kustomize)
+	Expect(err).NotTo(HaveOccurred())
+	return rbac
 }
 
 // tokenKubeconfig writes a kubeconfig that authenticates as a ServiceAccount.
