@@ -72,48 +72,66 @@ func (h *handler) hold(d *delivery, n int64) bool {
 	return false
 }
 
-// readBody reads the body within the size limit and the in-flight budget. A
-// body of known length is reserved and read into one buffer of that size;
-// one of unknown length (chunked) grows its buffer by doubling, reserving
-// each new buffer before it is made.
+// readBody reads the body within the size limit and the in-flight budget.
+// Its buffer starts at firstChunk and doubles as bytes arrive, reserving
+// each new buffer before it is made, so a client is charged for what it
+// has sent, not for what it declared: a declared Content-Length only caps
+// the buffer (and one larger than the whole budget is refused unread).
 func (h *handler) readBody(d *delivery) ([]byte, bool) {
 	src := http.MaxBytesReader(d.w, d.r.Body, h.maxBody)
-	if n := d.r.ContentLength; n > 0 {
-		if !h.hold(d, n) {
-			return nil, false
+	most, declared := h.maxBody+1, d.r.ContentLength
+	if declared > 0 {
+		if declared > h.inflight.limit {
+			return nil, h.hold(d, declared)
 		}
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(src, buf); err != nil {
-			return nil, h.bodyError(d, err)
-		}
-		return buf, true
+		most = declared
 	}
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
+			if declared > 0 && int64(len(buf)) == declared {
+				return buf, true
+			}
 			if int64(len(buf)) > h.maxBody {
 				return nil, h.bodyError(d, &http.MaxBytesError{Limit: h.maxBody})
 			}
-			next := min(max(2*int64(cap(buf)), firstChunk), h.maxBody+1)
-			if !h.hold(d, next) {
+			if !h.grow(d, &buf, min(max(2*int64(cap(buf)), firstChunk), most)) {
+				if len(buf) > 0 {
+					// Refused part way: read the rest without keeping it, so
+					// the sender gets its 503 rather than a connection
+					// closed under its upload.
+					_, _ = io.Copy(io.Discard, src)
+				}
 				return nil, false
 			}
-			grown := make([]byte, len(buf), next)
-			copy(grown, buf)
-			// The old buffer is garbage now: the budget counts what is held.
-			h.inflight.give(int64(cap(buf)))
-			d.held -= int64(cap(buf))
-			buf = grown
 		}
 		n, err := src.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
+		switch {
+		case errors.Is(err, io.EOF) && declared > 0 && int64(len(buf)) < declared:
+			return nil, h.bodyError(d, io.ErrUnexpectedEOF)
+		case errors.Is(err, io.EOF):
 			return buf, true
-		}
-		if err != nil {
+		case err != nil:
 			return nil, h.bodyError(d, err)
 		}
 	}
+}
+
+// grow replaces *buf with a buffer of capacity next holding the same bytes,
+// reserving it first; the old buffer is garbage then, so its reservation
+// is given back.
+func (h *handler) grow(d *delivery, buf *[]byte, next int64) bool {
+	if !h.hold(d, next) {
+		return false
+	}
+	grown := make([]byte, len(*buf), next)
+	copy(grown, *buf)
+	old := int64(cap(*buf))
+	h.inflight.give(old)
+	d.held -= old
+	*buf = grown
+	return true
 }
 
 // bodyError answers a failed body read: 413 over the limit, else 400.

@@ -199,3 +199,58 @@ func FuzzFormField(f *testing.F) {
 		}
 	})
 }
+
+// stalledBody is a body whose client declared a length and then sends
+// nothing until released.
+type stalledBody struct {
+	started chan struct{}
+	once    atomic.Bool
+	release chan struct{}
+}
+
+func (s *stalledBody) Read([]byte) (int, error) {
+	if s.once.CompareAndSwap(false, true) {
+		close(s.started)
+	}
+	<-s.release
+	return 0, io.ErrUnexpectedEOF
+}
+
+func (s *stalledBody) Close() error { return nil }
+
+// A declared Content-Length is not reserved before its bytes arrive: a
+// client that declares a large body and sends nothing must not take the
+// budget real deliveries need.
+func TestDeclaredLengthIsNotReservedUpFront(t *testing.T) {
+	d := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}
+	_, body := d.Build()
+	limit := int64(4*len(body) + 2*firstChunk)
+	h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+		MaxInflightBytes: limit}).Handler()
+
+	stalled := &stalledBody{started: make(chan struct{}), release: make(chan struct{})}
+	hdr, _ := d.Build()
+	req, _ := http.NewRequest(http.MethodPost, "/", stalled)
+	req.Header, req.ContentLength = hdr, limit-1
+	stalledRec := &recorder{header: http.Header{}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(stalledRec, req)
+	}()
+	<-stalled.started
+
+	hdr, body = d.Build()
+	req, _ = http.NewRequest(http.MethodPost, "/", io.NopCloser(bytes.NewReader(body)))
+	req.Header, req.ContentLength = hdr, int64(len(body))
+	rec := &recorder{header: http.Header{}}
+	h.ServeHTTP(rec, req)
+	close(stalled.release)
+	<-done
+	if rec.code != http.StatusOK {
+		t.Fatalf("a delivery beside a stalled declared body: got %d %s, want 200", rec.code, rec.body.String())
+	}
+	if stalledRec.code != http.StatusBadRequest {
+		t.Fatalf("the stalled body, cut short: got %d %s, want 400", stalledRec.code, stalledRec.body.String())
+	}
+}
