@@ -199,6 +199,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 	if err != nil {
 		return push.Result{}, err
 	}
+	if len(m.triggers) == 0 && m.unloadedErr != nil {
+		return push.Result{}, m.unloadedErr
+	}
 	if len(m.triggers) == 0 {
 		return push.Result{Unmatched: m.unmatched(), Skipped: m.skipped()}, nil
 	}
@@ -215,7 +218,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, req push.Request) (push.Resul
 	pushesCoalesced.Add(float64(len(a.riding)))
 	queueDepth.Set(float64(a.depth))
 
-	res := push.Result{Written: a.written, Pending: a.riding, Skipped: m.skipped()}
+	res := push.Result{Written: a.written, Pending: a.riding, Skipped: m.skipped(), Undecided: m.undecided}
 	var dropped []string
 	for i, o := range d.pending.await(ctx, a.waits) {
 		t := push.Trigger{Namespace: a.waits[i].t.namespace, Name: a.waits[i].t.name, Commit: o.commit}

@@ -488,6 +488,37 @@ func TestTransientLookupErrorFailsTheRequest(t *testing.T) {
 	}
 }
 
+// A webhookSecret not readable right now holds back only the GitRepos that
+// name it: the others the request verified for are written, and the
+// undecided ones are reported so the receiver asks for a redelivery.
+func TestTransientLookupErrorHoldsBackOnlyItsGitRepos(t *testing.T) {
+	own := testGitRepo("own", "https://github.com/org/app", "main")
+	own.Spec.WebhookSecret = "own"
+	fe := newFakeEnv(t, Options{}, own, testGitRepo("plain", "https://github.com/org/app", "main"))
+	defer fe.run()()
+	fe.d.o.WebhookSecrets = interceptor.NewClient(fe.c.(client.WithWatch), interceptor.Funcs{
+		Get: func(context.Context, client.WithWatch, client.ObjectKey, client.Object, ...client.GetOption) error {
+			return apierrors.NewServiceUnavailable("etcd is down")
+		},
+	})
+	req := githubPush("org/app", "main", "c1")
+	req.Authenticated = true
+	req.Verify = func([]byte) bool { return true }
+	res, err := fe.d.Dispatch(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Dispatch: %v", err)
+	}
+	if len(res.Written) != 1 || res.Written[0].Name != "plain" {
+		t.Fatalf("written %+v, want plain", res.Written)
+	}
+	if len(res.Undecided) != 1 || res.Undecided[0].Name != "own" {
+		t.Fatalf("undecided %+v, want own", res.Undecided)
+	}
+	if got := fe.gitRepo(t, "own").Status.WebhookCommit; got != "" {
+		t.Fatalf("own's webhookCommit = %q, want none without its secret", got)
+	}
+}
+
 // Another replica (or anyone) moving status.webhookCommit on must not make
 // this replica's memory of its own last write skip a needed one: after
 // c1 (here), c2 (elsewhere), a push of c1 again is written.

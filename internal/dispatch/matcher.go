@@ -74,6 +74,12 @@ type matcher struct {
 	// the request fails with 503 so the Git host can redeliver, instead of
 	// a 200 "nothing matched" that would lose the trigger.
 	transient error
+	// undecided are matched GitRepos whose own webhookSecret could not be
+	// read right now; unloaded are those Secrets and why, unloadedErr the
+	// first such error.
+	undecided   []push.Skip
+	unloaded    map[secretCheck]error
+	unloadedErr error
 }
 
 const maxReasons = 8

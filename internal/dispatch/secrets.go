@@ -54,10 +54,16 @@ func (m *matcher) authorize(ctx context.Context, gr *fleet.GitRepo) string {
 	return ""
 }
 
-// skip records a matched GitRepo the request may not trigger.
+// skip records a matched GitRepo the request may not trigger, or, when its
+// webhookSecret could not be read right now, may not trigger yet.
 func (m *matcher) skip(gr *fleet.GitRepo, why string) {
 	m.why("%s/%s: %s", gr.Namespace, gr.Name, why)
-	m.secretSkips = append(m.secretSkips, push.Skip{Namespace: gr.Namespace, Name: gr.Name, Reason: why})
+	s := push.Skip{Namespace: gr.Namespace, Name: gr.Name, Reason: why}
+	if m.unloaded[secretCheck{namespace: gr.Namespace, name: gr.Spec.WebhookSecret}] != nil {
+		m.undecided = append(m.undecided, s)
+		return
+	}
+	m.secretSkips = append(m.secretSkips, s)
 }
 
 // secretCheck is one GitRepo Secret checked for this request.
@@ -80,8 +86,17 @@ func (m *matcher) verifySecret(ctx context.Context, gr *fleet.GitRepo) string {
 	err := m.secrets.Get(ctx, types.NamespacedName{Namespace: k.namespace, Name: k.name}, &s)
 	switch {
 	case err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
-		m.transient = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
-		return "spec.webhookSecret not readable right now"
+		// Not an answer about the Secret: only the GitRepos naming it wait
+		// for a redelivery.
+		why = fmt.Sprintf("spec.webhookSecret %s not readable right now", k.name)
+		if m.unloaded == nil {
+			m.unloaded = map[secretCheck]error{}
+		}
+		m.unloaded[k] = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
+		if m.unloadedErr == nil {
+			m.unloadedErr = m.unloaded[k]
+		}
+		m.log.V(1).Info("a GitRepo's webhookSecret is not readable right now", "error", m.unloaded[k].Error())
 	case err != nil:
 		m.log.Error(err, "reading spec.webhookSecret", "gitrepo", gr.Namespace+"/"+gr.Name, "secret", k.name)
 		why = fmt.Sprintf("spec.webhookSecret %s not readable (%s)", k.name, apierrors.ReasonForError(err))

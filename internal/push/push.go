@@ -110,6 +110,11 @@ type Result struct {
 	// Skipped are GitRepos that matched the push but were not written
 	// because of the receiver's path-aware targets.
 	Skipped []Skip
+	// Undecided are GitRepos that matched but whose spec.webhookSecret is
+	// not readable right now (its watch is starting, the API server is
+	// slow): neither written nor refused, so the receiver answers 503 for
+	// the Git host to redeliver. The others were written as usual.
+	Undecided []Skip
 }
 
 // ErrQueueFull means the dispatcher's backlog is over its limit; the receiver

@@ -106,9 +106,11 @@ type delivery struct {
 	// or the payload field of a form).
 	body, payload []byte
 	// ownSecretsOnly: the receiver's secret did not verify the delivery
-	// (refusal says why), only GitRepos' own secrets may (ownsecrets.go).
+	// (refusal says why, refusalCode is the answer it would have got), only
+	// GitRepos' own secrets may (ownsecrets.go).
 	ownSecretsOnly bool
 	refusal        string
+	refusalCode    int
 }
 
 // serve answers one request: identify the provider, decide from the
@@ -211,14 +213,9 @@ func (h *handler) access(d *delivery) bool {
 	key := d.p.Key()
 	if secret, ok := provider.SecretFor(d.p, h.settings.SecretFor); ok {
 		d.secret = secret
-		err := d.p.Verify(d.r.Header, nil, nil, secret)
-		if err != nil && (errors.Is(err, provider.ErrMissingSignature) || provider.AuthenticatesByHeader(d.p)) {
+		if err := refusedByHeaders(d, secret); err != nil {
 			signatureFailures.WithLabelValues(key).Inc()
-			if h.deferToOwnSecrets(d, err.Error()) {
-				return true
-			}
-			d.fail(http.StatusUnauthorized, err.Error())
-			return false
+			return h.deferToOwnSecrets(d, http.StatusUnauthorized, err.Error())
 		}
 		return true
 	}
@@ -226,13 +223,20 @@ func (h *handler) access(d *delivery) bool {
 		d.hosts = hosts
 		return true
 	}
-	reason := fmt.Sprintf("provider %s is configured with a secret but key %q is not in the receiver Secret yet", key, key)
-	if h.deferToOwnSecrets(d, reason) {
-		return true
+	reason := fmt.Sprintf("provider %s is configured with a secret but key %q is not in the receiver Secret yet: "+
+		"the configuration is incomplete, retry later", key, key)
+	return h.deferToOwnSecrets(d, http.StatusServiceUnavailable, reason)
+}
+
+// refusedByHeaders is the refusal the headers alone decide for secret: a
+// missing signature, or a header-only token that is not secret. Nil when
+// only the body can tell.
+func refusedByHeaders(d *delivery, secret []byte) error {
+	err := d.p.Verify(d.r.Header, nil, nil, secret)
+	if err != nil && (errors.Is(err, provider.ErrMissingSignature) || provider.AuthenticatesByHeader(d.p)) {
+		return err
 	}
-	d.w.Header().Set("Retry-After", retryAfter)
-	d.fail(http.StatusServiceUnavailable, reason+": the configuration is incomplete, retry later")
-	return false
+	return nil
 }
 
 // readPayload reads the body and extracts the payload: the body itself, or
@@ -274,11 +278,7 @@ func (h *handler) authenticate(d *delivery) (authenticated, ok bool) {
 	}
 	if err := d.p.Verify(d.r.Header, d.body, d.payload, d.secret); err != nil {
 		signatureFailures.WithLabelValues(d.p.Key()).Inc()
-		if h.deferToOwnSecrets(d, err.Error()) {
-			return false, true
-		}
-		d.fail(http.StatusUnauthorized, err.Error())
-		return false, false
+		return false, h.deferToOwnSecrets(d, http.StatusUnauthorized, err.Error())
 	}
 	return true, true
 }

@@ -17,6 +17,7 @@ limitations under the License.
 package receiver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -28,38 +29,54 @@ import (
 // name in spec.webhookSecret, as the receiver keeps them in memory: looking
 // at them never makes an API request.
 type GitRepoSecrets interface {
-	// Any reports whether f holds for the data of one of them.
-	Any(f func(data map[string][]byte) bool) bool
+	// Any reports whether f holds for the data of one of them. complete is
+	// false while some of them are not listed yet (a new replica, a slow
+	// API server): then "not found" is no answer yet.
+	Any(f func(data map[string][]byte) bool) (found, complete bool)
 }
 
 // deferToOwnSecrets decides what becomes of a delivery the receiver's own
-// secret does not verify. In Fleet a GitRepo's spec.webhookSecret takes
+// secret does not verify; code and reason are the refusal it gets when
+// nothing else can verify it. In Fleet a GitRepo's spec.webhookSecret takes
 // precedence over the global gitjob-webhook Secret, which is then not
 // consulted: such a GitRepo is triggered by a delivery that verifies with
 // its own Secret alone. So when some GitRepo in the targets names a Secret
-// holding a key for this provider, the delivery goes on to matching, where
-// only those GitRepos can be triggered; otherwise it is refused here,
-// before its payload is parsed. reason says why the receiver's secret
-// refused it.
-func (h *handler) deferToOwnSecrets(d *delivery, reason string) bool {
-	if h.gitRepoSecrets == nil {
-		return false
+// whose key for this provider the headers do not already refuse, the
+// delivery goes on to matching, where only those GitRepos can be
+// triggered. While some of those Secrets are not loaded, it is 503 for the
+// Git host to redeliver. Otherwise it is refused here, before its body is
+// read or parsed. It returns whether the delivery goes on.
+func (h *handler) deferToOwnSecrets(d *delivery, code int, reason string) bool {
+	found, complete := false, true
+	if h.gitRepoSecrets != nil {
+		found, complete = h.gitRepoSecrets.Any(func(data map[string][]byte) bool {
+			secret, ok := provider.SecretFromData(d.p, data)
+			return ok && refusedByHeaders(d, secret) == nil
+		})
 	}
-	holdsKey := func(data map[string][]byte) bool {
-		_, ok := provider.SecretFromData(d.p, data)
-		return ok
+	switch {
+	case found:
+		d.ownSecretsOnly, d.refusal, d.refusalCode = true, reason, code
+		return true
+	case !complete && !errors.Is(refusedByHeaders(d, nil), provider.ErrMissingSignature):
+		code, reason = http.StatusServiceUnavailable, reason+"; the GitRepos' own webhookSecrets are not all loaded yet, retry later"
 	}
-	if !h.gitRepoSecrets.Any(holdsKey) {
-		return false
+	d.refuse(code, reason)
+	return false
+}
+
+// refuse answers a refusal, with Retry-After when it is 503.
+func (d *delivery) refuse(code int, reason string) {
+	if code == http.StatusServiceUnavailable {
+		d.w.Header().Set("Retry-After", retryAfter)
 	}
-	d.ownSecretsOnly, d.refusal = true, reason
-	return true
+	d.fail(code, reason)
 }
 
 // serveOwnSecrets serves a delivery deferred to the GitRepos' own secrets.
-// Whatever does not end in a triggered GitRepo is 401, as if it had been
-// refused at once: pings, ignored events and malformed payloads included,
-// so an unverified sender learns nothing from the answer.
+// Whatever does not end in a triggered GitRepo gets the receiver's refusal,
+// as if it had been refused at once: pings, ignored events and malformed
+// payloads included, so an unverified sender learns nothing from the answer.
 func (h *handler) serveOwnSecrets(d *delivery) {
 	events, kind, err := d.p.Parse(d.event, d.payload)
 	var live []push.Event
@@ -67,7 +84,7 @@ func (h *handler) serveOwnSecrets(d *delivery) {
 		live = liveEvents(events, d.resp.Delivery)
 	}
 	if len(live) == 0 {
-		d.fail(http.StatusUnauthorized, d.refusal)
+		d.refuse(d.refusalCode, d.refusal)
 		return
 	}
 	req := d.request(live, false)
@@ -85,7 +102,7 @@ func (h *handler) serveOwnSecrets(d *delivery) {
 func (d *delivery) respondOwnSecrets(res push.Result) {
 	if len(res.Written)+len(res.Pending) == 0 {
 		d.log.Info("delivery verifies with no matched GitRepo's own secret", "unmatched", res.Unmatched, "skipped", len(res.Skipped))
-		d.fail(http.StatusUnauthorized, d.refusal+"; no matched GitRepo's spec.webhookSecret verifies it either")
+		d.refuse(d.refusalCode, d.refusal+"; no matched GitRepo's spec.webhookSecret verifies it either")
 		return
 	}
 	code, resp := http.StatusOK, &d.resp
@@ -98,6 +115,7 @@ func (d *delivery) respondOwnSecrets(res push.Result) {
 	if n := len(res.Skipped); n > 0 {
 		resp.Reason += fmt.Sprintf("; %d other matched GitRepo(s) not triggered, names withheld", n)
 	}
+	code = d.undecided(code, res.Undecided)
 	d.log.Info("push dispatched on GitRepos' own secrets", "code", code,
 		"written", triggerNames(res.Written), "pending", triggerNames(res.Pending), "skipped", res.Skipped)
 	respond(d.w, code, *resp)

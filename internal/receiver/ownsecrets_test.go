@@ -29,13 +29,22 @@ import (
 // staticGitRepoSecrets is a fixed set of GitRepos' own Secrets.
 type staticGitRepoSecrets []map[string][]byte
 
-func (s staticGitRepoSecrets) Any(f func(map[string][]byte) bool) bool {
+func (s staticGitRepoSecrets) Any(f func(map[string][]byte) bool) (found, complete bool) {
 	for _, d := range s {
 		if f(d) {
-			return true
+			return true, true
 		}
 	}
-	return false
+	return false, true
+}
+
+// loadingGitRepoSecrets are GitRepos' own Secrets of which some are not
+// listed yet: a new replica, or a slow API server.
+type loadingGitRepoSecrets struct{ staticGitRepoSecrets }
+
+func (s loadingGitRepoSecrets) Any(f func(map[string][]byte) bool) (found, complete bool) {
+	found, _ = s.staticGitRepoSecrets.Any(f)
+	return found, false
 }
 
 // A delivery the receiver's secret refuses goes on to matching only while
@@ -51,9 +60,20 @@ func TestOwnSecrets(t *testing.T) {
 			return gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: secret}.Request(url)
 		}
 	}
+	gl := func(token []byte) func(string) *http.Request {
+		return func(url string) *http.Request {
+			return gitsim.Delivery{Provider: "gitlab", Event: "Push Hook", Payload: fixture(t, "gitlab/push.json"),
+				Secret: token}.Request(url)
+		}
+	}
 	written := func(_ context.Context, req push.Request) (push.Result, error) {
 		return push.Result{Written: []push.Trigger{{Namespace: "team", Name: "app", Commit: req.Events[0].Commit}},
 			Skipped: []push.Skip{{Namespace: "team", Name: "other", Reason: "does not verify"}}}, nil
+	}
+	undecided := func(ctx context.Context, req push.Request) (push.Result, error) {
+		res, err := written(ctx, req)
+		res.Undecided = []push.Skip{{Namespace: "team", Name: "loading", Reason: "spec.webhookSecret s not readable right now"}}
+		return res, err
 	}
 	nothing := func(context.Context, push.Request) (push.Result, error) {
 		return push.Result{Unmatched: "no GitRepo matched: team/app: request does not verify with spec.webhookSecret s",
@@ -77,7 +97,20 @@ func TestOwnSecrets(t *testing.T) {
 			names: []string{`"name":"app"`, "1 other matched GitRepo"}, noNames: []string{`"other"`, "skipped"}},
 		"nothing verifies": {own: ownGitHub, dispatch: nothing, req: gh([]byte("guess")), code: 401, dispatched: true,
 			noNames: []string{"team/app", `"name"`}},
-		"unsigned": {own: ownGitHub, dispatch: nothing, req: gh(nil), code: 401, dispatched: true, noNames: []string{`"name"`}},
+		"unsigned: refused from the headers": {own: ownGitHub, dispatch: nothing, req: gh(nil), code: 401,
+			noNames: []string{`"name"`}},
+		"gitlab token of no secret: refused from the headers": {own: staticGitRepoSecrets{{"gitlab": own}}, dispatch: nothing,
+			req: gl([]byte("guess")), code: 401},
+		"gitlab token of a GitRepo's secret: deferred": {own: staticGitRepoSecrets{{"gitlab": own}}, dispatch: written,
+			req: gl(own), code: 200, dispatched: true, signedWithOwn: true, names: []string{`"name":"app"`}},
+		"receiver key missing, nothing verifies: 503 as without GitRepo secrets": {settings: StaticSettings{}, own: ownGitHub,
+			dispatch: nothing, req: gh([]byte("guess")), code: 503, dispatched: true, noNames: []string{`"name"`}},
+		"GitRepo secrets still loading: 503": {own: loadingGitRepoSecrets{staticGitRepoSecrets{{"gitlab": own}}},
+			dispatch: nothing, req: gh([]byte("guess")), code: 503},
+		"GitRepo secrets still loading, one verifies: deferred": {own: loadingGitRepoSecrets{ownGitHub}, dispatch: written,
+			req: gh(own), code: 200, dispatched: true, signedWithOwn: true, names: []string{`"name":"app"`}},
+		"GitRepo secrets still loading, signature missing: 401": {own: loadingGitRepoSecrets{ownGitHub}, req: gh(nil),
+			code: 401},
 		"ignored event stays 401": {own: ownGitHub, code: 401, req: func(url string) *http.Request {
 			return gitsim.Delivery{Provider: "github", Event: "issues", Payload: fixture(t, "github/issues.json"), Secret: own}.Request(url)
 		}},
@@ -86,6 +119,11 @@ func TestOwnSecrets(t *testing.T) {
 		}},
 		"no receiver secret, not allowed: deferred": {settings: StaticSettings{}, own: ownGitHub, dispatch: written,
 			req: gh(own), code: 200, dispatched: true, signedWithOwn: true, names: []string{`"name":"app"`}},
+		"receiver secret verifies, a GitRepo's secret not readable yet: 503": {own: ownGitHub, dispatch: undecided,
+			req: gh(secretOf("github")), code: 503, dispatched: true, names: []string{`"name":"app"`, "not readable right now"}},
+		"own secret verifies, another GitRepo's secret not readable yet: 503": {own: ownGitHub, dispatch: undecided,
+			req: gh(own), code: 503, dispatched: true, signedWithOwn: true, names: []string{`"name":"app"`},
+			noNames: []string{"loading"}},
 		"receiver secret verifies: skipped GitRepos named": {own: ownGitHub, dispatch: written, req: gh(secretOf("github")),
 			code: 200, dispatched: true, names: []string{`"skipped"`, `"name":"other"`, "does not verify"}},
 	}
@@ -101,6 +139,9 @@ func TestOwnSecrets(t *testing.T) {
 			if r.code != tc.code {
 				t.Fatalf("got %d, want %d: %s", r.code, tc.code, r.raw)
 			}
+			if (r.hdr.Get("Retry-After") != "") != (tc.code == http.StatusServiceUnavailable) {
+				t.Errorf("%d with Retry-After %q", r.code, r.hdr.Get("Retry-After"))
+			}
 			reqs := ts.d.requests()
 			if (len(reqs) > 0) != tc.dispatched {
 				t.Fatalf("dispatched %d requests, want dispatched=%v", len(reqs), tc.dispatched)
@@ -111,7 +152,7 @@ func TestOwnSecrets(t *testing.T) {
 					t.Errorf("ownSecretsOnly=%v authenticated=%v", got.OwnSecretsOnly, got.Authenticated)
 				}
 				// The dispatcher checks GitRepos' own Secrets through these.
-				s, ok := reqs[0].SecretIn(map[string][]byte{"github": own})
+				s, ok := reqs[0].SecretIn(map[string][]byte{"github": own, "gitlab": own})
 				if !ok || reqs[0].Verify(s) != tc.signedWithOwn {
 					t.Errorf("Verify(own secret) = %v, want %v", reqs[0].Verify(s), tc.signedWithOwn)
 				}
@@ -161,6 +202,9 @@ func TestFleetSecretDropIn(t *testing.T) {
 			r := do(t, tc.d.Request(ts.URL))
 			if r.code != tc.code {
 				t.Fatalf("got %d, want %d: %s", r.code, tc.code, r.raw)
+			}
+			if (r.hdr.Get("Retry-After") != "") != (tc.code == http.StatusServiceUnavailable) {
+				t.Errorf("%d with Retry-After %q", r.code, r.hdr.Get("Retry-After"))
 			}
 			if tc.code == 200 && len(r.body.Triggered) == 0 {
 				t.Fatalf("nothing triggered: %s", r.raw)

@@ -124,11 +124,30 @@ func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
 	} else if n := len(res.Written) + len(res.Pending); n > 0 {
 		resp.Reason = fmt.Sprintf("%d GitRepo(s) triggered; names are withheld for an unauthenticated request", n)
 	}
+	code = d.undecided(code, res.Undecided)
 	first := req.Events[0]
 	d.log.Info("push dispatched", "code", code, "repo", first.RepoURLs[0], "ref", first.Ref,
 		"authenticated", req.Authenticated, "written", triggerNames(res.Written), "pending", triggerNames(res.Pending),
 		"skipped", len(res.Skipped), "unmatched", res.Unmatched)
 	respond(d.w, code, *resp)
+}
+
+// undecided turns an answer into 503 with Retry-After when some matched
+// GitRepos could not be decided (their spec.webhookSecret was not readable
+// right now), so the Git host redelivers: the GitRepos written now are
+// written again idempotently, the others get their trigger then.
+func (d *delivery) undecided(code int, undecided []push.Skip) int {
+	if len(undecided) == 0 {
+		return code
+	}
+	d.w.Header().Set("Retry-After", retryAfter)
+	d.resp.Status = StatusError
+	reason := fmt.Sprintf("%d matched GitRepo(s) name a spec.webhookSecret not readable right now, retry later", len(undecided))
+	if d.resp.Reason != "" {
+		reason = d.resp.Reason + "; " + reason
+	}
+	d.resp.Reason = reason
+	return http.StatusServiceUnavailable
 }
 
 // pendingReason says why writes are pending: coalesced into a write already

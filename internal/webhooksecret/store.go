@@ -58,6 +58,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	watches map[types.NamespacedName]*watch
+	set     bool // Set has been called: watches holds what to keep
 }
 
 // watch is one Secret's informer.
@@ -88,6 +89,7 @@ func newStore(newLW func(types.NamespacedName) toolscache.ListerWatcher, log log
 func (s *Store) Set(ctx context.Context, want map[types.NamespacedName]bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.set = true
 	for key, w := range s.watches {
 		if !want[key] {
 			w.stop()
@@ -199,8 +201,12 @@ func readSecret(w *watch, key types.NamespacedName, out *corev1.Secret) error {
 }
 
 // Any reports whether f holds for the data of a Secret the Store has listed.
-func (s *Store) Any(f func(data map[string][]byte) bool) bool {
+// complete is false until the Store has been told what to keep and while a
+// watch has not listed its Secret yet (one the receiver may not read
+// counts as listed: waiting would not change it).
+func (s *Store) Any(f func(data map[string][]byte) bool) (found, complete bool) {
 	s.mu.Lock()
+	complete = s.set
 	ws := make([]*watch, 0, len(s.watches))
 	for _, w := range s.watches {
 		ws = append(ws, w)
@@ -208,13 +214,16 @@ func (s *Store) Any(f func(data map[string][]byte) bool) bool {
 	s.mu.Unlock()
 	for _, w := range ws {
 		if !w.informer.HasSynced() {
+			if err := w.lastErr(); !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err) {
+				complete = false
+			}
 			continue
 		}
 		for _, item := range w.informer.GetStore().List() {
 			if sec, ok := item.(*corev1.Secret); ok && f(sec.Data) {
-				return true
+				return true, complete
 			}
 		}
 	}
-	return false
+	return false, complete
 }
