@@ -210,25 +210,103 @@ func (r *Reader) SkipNull() bool {
 }
 
 // Skip reads past one value of any kind, checking that it is well-formed.
+// Containers nested in it are tracked on a stack of their closing bytes,
+// not by recursion, so a hostile document nested to the depth limit costs
+// a byte per level rather than a stack frame per level.
 func (r *Reader) Skip() error {
+	var open []byte // the closing byte of each container being skipped
+	for {
+		opened, err := r.skipScalarOrOpen(&open)
+		if err != nil {
+			return err
+		}
+		if opened {
+			continue // read its first element
+		}
+		// After a value: close the containers it ends, or go on to the
+		// next element of the innermost one.
+		for next := false; !next; {
+			if len(open) == 0 {
+				return nil
+			}
+			r.space()
+			end := open[len(open)-1]
+			switch {
+			case r.consume(end):
+				open = open[:len(open)-1]
+				r.depth--
+			case !r.consume(','):
+				return r.errorf(unclosed(end))
+			case end == '}':
+				if err := r.skipKey(); err != nil {
+					return err
+				}
+				next = true
+			default:
+				next = true
+			}
+		}
+	}
+}
+
+// skipScalarOrOpen reads past a scalar, an empty container, or the opening
+// of a container (and its first key), whose closing byte it pushes on open:
+// opened says it did that.
+func (r *Reader) skipScalarOrOpen(open *[]byte) (opened bool, err error) {
 	r.space()
 	if r.pos >= len(r.data) {
-		return r.errorf("unexpected end of data")
+		return false, r.errorf("unexpected end of data")
 	}
 	switch c := r.data[r.pos]; {
-	case c == '{':
-		return r.Object(func(*Reader, []byte) error { return nil })
-	case c == '[':
-		return r.Array(func(*Reader) error { return nil })
+	case c == '{' || c == '[':
+		r.pos++
+		if err := r.enter(); err != nil {
+			return false, err
+		}
+		end := byte(']')
+		if c == '{' {
+			end = '}'
+		}
+		r.space()
+		if r.consume(end) {
+			r.depth--
+			return false, nil
+		}
+		*open = append(*open, end)
+		if end == '}' {
+			return true, r.skipKey()
+		}
+		return true, nil
 	case c == '"':
 		_, err := r.skipString()
-		return err
+		return false, err
 	case c == '-' || ('0' <= c && c <= '9'):
-		return r.number()
+		return false, r.number()
 	case r.literal("true"), r.literal("false"), r.literal("null"):
-		return nil
+		return false, nil
 	}
-	return r.errorf("unexpected character")
+	return false, r.errorf("unexpected character")
+}
+
+// skipKey reads past an object key and its colon.
+func (r *Reader) skipKey() error {
+	r.space()
+	if _, err := r.stringBytes(); err != nil {
+		return err
+	}
+	r.space()
+	if !r.consume(':') {
+		return r.errorf("expected ':' after an object key")
+	}
+	return nil
+}
+
+// unclosed is the error for a container neither continued nor closed.
+func unclosed(end byte) string {
+	if end == '}' {
+		return "expected ',' or '}' in an object"
+	}
+	return "expected ',' or ']' in an array"
 }
 
 func (r *Reader) enter() error {

@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -166,4 +167,23 @@ func FuzzObject(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Skipping a value nested to the depth limit takes no stack per level: a
+// hostile body of brackets must cost the bytes it holds, not megabytes of
+// goroutine stack outside the receiver's in-flight budget. With the stack
+// capped far below what one frame per level needs, recursion would crash.
+func TestSkipDeepNestingUsesNoStackPerLevel(t *testing.T) {
+	depth := maxDepth - 1
+	doc := []byte(`{"x":` + strings.Repeat(`[{"a":`, depth/2) + `1` + strings.Repeat(`}]`, depth/2) + `}`)
+	defer debug.SetMaxStack(debug.SetMaxStack(256 << 10))
+	done := make(chan error)
+	go func() { done <- Object(doc, func(*Reader, []byte) error { return nil }) }()
+	if err := <-done; err != nil {
+		t.Fatalf("a document nested %d deep: %v", depth, err)
+	}
+	tooDeep := []byte(`{"x":` + strings.Repeat(`[`, maxDepth) + strings.Repeat(`]`, maxDepth) + `}`)
+	if err := Object(tooDeep, func(*Reader, []byte) error { return nil }); !errors.Is(err, ErrSyntax) {
+		t.Fatalf("a document nested past the limit: %v, want ErrSyntax", err)
+	}
 }
