@@ -149,8 +149,7 @@ func (e *env) runPhase(ctx context.Context, t *target, p *phase, ds []delivery, 
 	}
 	p.rssKB, p.hwmKB = t.rss()
 	p.planned, p.elapsed, p.codes = len(ds), res.elapsed, map[int]int{}
-	want := map[string]string{}
-	for k, oc := range res.outcomes {
+	for _, oc := range res.outcomes {
 		switch {
 		case oc.shed:
 			p.shed++
@@ -161,28 +160,15 @@ func (e *env) runPhase(ctx context.Context, t *target, p *phase, ds []delivery, 
 			if oc.code/100 == 2 {
 				p.ok2xx++
 			}
-			want[ds[k].repo] = ds[k].commit
 		}
 	}
+	want := finalCommits(ds, res.outcomes)
 	p.checked = len(want)
-	p.landed = e.waitLanded(ctx, want, t.window+5*time.Second)
+	p.landed = e.waitLandedAny(ctx, sizeSet, want, t.window+5*time.Second)
 	after, err := e.settleWrites(ctx, t.window+500*time.Millisecond)
 	if err != nil {
 		return err
 	}
 	p.writes = after.sub(before)
 	return nil
-}
-
-// waitLanded polls until every GitRepo in want shows its commit or timeout
-// passes, and returns how many do.
-func (e *env) waitLanded(ctx context.Context, want map[string]string, timeout time.Duration) int {
-	deadline := time.Now().Add(timeout)
-	for {
-		n, err := e.landed(ctx, want)
-		if (err == nil && n == len(want)) || time.Now().After(deadline) || ctx.Err() != nil {
-			return n
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
 }

@@ -169,7 +169,7 @@ func (e *env) ensureRepos(ctx context.Context, n int) error {
 	}
 	fmt.Printf("== creating %d GitRepos (%d workers)\n", len(names), createWorkers)
 	t0 := time.Now()
-	if err := e.createRepos(ctx, names, "size", true); err != nil {
+	if err := e.createRepos(ctx, names, sizeSet, true); err != nil {
 		return err
 	}
 	fmt.Printf("== %d GitRepos created in %s\n", len(names), time.Since(t0).Round(100*time.Millisecond))
@@ -179,6 +179,9 @@ func (e *env) ensureRepos(ctx context.Context, n int) error {
 
 // createRepos creates GitRepos for names in parallel, labelled set; polling
 // sets spec.pollingInterval.
+// sizeSet labels the GitRepos of the side-by-side runs.
+const sizeSet = "size"
+
 func (e *env) createRepos(ctx context.Context, names []string, set string, polling bool) error {
 	jobs := make(chan string)
 	var mu sync.Mutex

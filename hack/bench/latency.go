@@ -262,15 +262,13 @@ func (e *env) firstTrigger(ctx context.Context, t *target, repos []string, r *la
 		return err
 	}
 	res := closedLoop(ctx, t.url, ds, 8, time.Minute)
-	want := map[string]string{}
-	for k, oc := range res.outcomes {
+	for _, oc := range res.outcomes {
 		if oc.sent {
 			r.ftSent++
 			r.ftAnswers = append(r.ftAnswers, oc.latency)
-			want[ds[k].repo] = ds[k].commit
 		}
 	}
-	e.waitLanded(ctx, want, t.window+5*time.Second)
+	e.waitLandedAny(ctx, latencySet, finalCommits(ds, res.outcomes), t.window+5*time.Second)
 	after, err := e.settleWrites(ctx, t.window+500*time.Millisecond)
 	r.ftWrites = after.sub(before)
 	return err

@@ -72,6 +72,8 @@ type outcome struct {
 	sent, shed bool
 	code       int // -1: no answer (transport error or timeout)
 	latency    time.Duration
+	// sentAt and answeredAt bound the request on the client's clock.
+	sentAt, answeredAt time.Time
 }
 
 // loadResult is a run's outcomes (one per planned push, in plan order) and
@@ -159,11 +161,40 @@ func openLoop(ctx context.Context, url string, ds []delivery, rate, maxInFlight 
 
 // send posts d and times it from since.
 func send(ctx context.Context, hc *http.Client, url string, d delivery, since time.Time) outcome {
+	sentAt := time.Now()
 	code, err := post(ctx, hc, url, d)
 	if err != nil {
 		code = -1
 	}
-	return outcome{sent: true, code: code, latency: time.Since(since)}
+	now := time.Now()
+	return outcome{sent: true, code: code, latency: now.Sub(since), sentAt: sentAt, answeredAt: now}
+}
+
+// finalCommits gives, per GitRepo, the commits that may rightly be its last:
+// that of the push to it sent last, and of every push to it still
+// unanswered when that one was sent. Concurrent requests have no order
+// until the server gives them one, so any of those may be the newest the
+// server accepted.
+func finalCommits(ds []delivery, outcomes []outcome) map[string][]string {
+	last := map[string]int{}
+	for k, oc := range outcomes {
+		if oc.sent && oc.code/100 == 2 {
+			if j, ok := last[ds[k].repo]; !ok || oc.sentAt.After(outcomes[j].sentAt) {
+				last[ds[k].repo] = k
+			}
+		}
+	}
+	final := map[string][]string{}
+	for repo, j := range last {
+		final[repo] = []string{ds[j].commit}
+	}
+	for k, oc := range outcomes {
+		j, ok := last[ds[k].repo]
+		if ok && k != j && oc.sent && oc.code/100 == 2 && oc.answeredAt.After(outcomes[j].sentAt) {
+			final[ds[k].repo] = append(final[ds[k].repo], ds[k].commit)
+		}
+	}
+	return final
 }
 
 // post sends d and returns the answer's status code, having read the body

@@ -149,7 +149,7 @@ func (e *env) monorepoRun(ctx context.Context, o options, clients int, aware boo
 		final[name] = cs[max(0, len(cs)-clients):]
 	}
 	r.checked = len(final)
-	r.landed = e.waitLandedAny(ctx, final, 30*time.Second)
+	r.landed = e.waitLandedAny(ctx, monoSet, final, 30*time.Second)
 	after, err := e.settleWrites(ctx, 500*time.Millisecond)
 	if err != nil {
 		return r, err
@@ -162,12 +162,12 @@ func (e *env) monorepoRun(ctx context.Context, o options, clients int, aware boo
 
 // waitLandedAny polls until every GitRepo in want shows one of its commits
 // or timeout passes, and returns how many do.
-func (e *env) waitLandedAny(ctx context.Context, want map[string][]string, timeout time.Duration) int {
+func (e *env) waitLandedAny(ctx context.Context, set string, want map[string][]string, timeout time.Duration) int {
 	deadline := time.Now().Add(timeout)
 	for {
 		var list fleetv1alpha1.GitRepoList
 		n := 0
-		err := e.c.List(ctx, &list, client.InNamespace(namespace), client.MatchingLabels{setLabel: monoSet})
+		err := e.c.List(ctx, &list, client.InNamespace(namespace), client.MatchingLabels{setLabel: set})
 		for i := range list.Items {
 			if slices.Contains(want[list.Items[i].Name], list.Items[i].Status.WebhookCommit) {
 				n++

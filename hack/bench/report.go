@@ -80,7 +80,9 @@ func fleetPhase(phases []phase, ours phase) (phase, bool) {
 func detailTable(phases []phase, o options) string {
 	var b strings.Builder
 	b.WriteString("<details><summary>Per run</summary>\n\n")
-	b.WriteString("| GitRepos | server | load | sent (planned) | shed | answers | GitRepo writes | Event writes | last-sent commit landed | RSS MiB (peak) |\n")
+	b.WriteString("Final commit landed: GitRepos whose webhookCommit, once writes settle, is that of the push sent to it last " +
+		"or of one still unanswered when that one was sent (concurrent requests are ordered only by the server).\n\n")
+	b.WriteString("| GitRepos | server | load | sent (planned) | shed | answers | GitRepo writes | Event writes | final commit landed | RSS MiB (peak) |\n")
 	b.WriteString("|---:|---|---|---:|---:|---|---:|---:|---:|---:|\n")
 	for _, p := range phases {
 		server := p.target
