@@ -17,7 +17,6 @@ limitations under the License.
 package receiver
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -178,5 +177,5 @@ func respond(w http.ResponseWriter, code int, resp Response) {
 	h["Content-Type"] = jsonContentType
 	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(resp)
+	writeJSON(w, &resp)
 }
