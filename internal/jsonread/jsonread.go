@@ -288,10 +288,11 @@ func (r *Reader) skipScalarOrOpen(open *[]byte) (opened bool, err error) {
 	return false, r.errorf("unexpected character")
 }
 
-// skipKey reads past an object key and its colon.
+// skipKey reads past an object key (validated, not decoded: no one reads
+// it) and its colon.
 func (r *Reader) skipKey() error {
 	r.space()
-	if _, err := r.stringBytes(); err != nil {
+	if _, err := r.skipString(); err != nil {
 		return err
 	}
 	r.space()
@@ -322,8 +323,8 @@ func (r *Reader) errorf(what string) error {
 }
 
 // space skips whitespace. Compact JSON has none, so the first byte decides
-// quickly; indented payloads (Gitea's, the fixtures') have runs worth
-// skipping a word at a time.
+// quickly; indented payloads (Gitea's, the fixtures') have a newline and a
+// run of spaces, skipped a word at a time.
 func (r *Reader) space() {
 	if r.pos < len(r.data) && isSpace[r.data[r.pos]] {
 		r.skipSpace()
@@ -332,16 +333,21 @@ func (r *Reader) space() {
 
 // skipSpace is space's loop, kept out of it so that the check inlines.
 func (r *Reader) skipSpace() {
-	for r.pos+8 <= len(r.data) {
-		m := nonSpaceMask(binary.LittleEndian.Uint64(r.data[r.pos:]))
-		if m != 0 {
-			r.pos += bits.TrailingZeros64(m) / 8
-			return
-		}
-		r.pos += 8
+	// Most runs are the one space after a colon or comma.
+	r.pos++
+	if r.pos >= len(r.data) || !isSpace[r.data[r.pos]] {
+		return
 	}
 	for r.pos < len(r.data) && isSpace[r.data[r.pos]] {
 		r.pos++
+		for r.pos+8 <= len(r.data) {
+			m := nonSpaceMask(binary.LittleEndian.Uint64(r.data[r.pos:]))
+			if m != 0 {
+				r.pos += bits.TrailingZeros64(m) / 8
+				break
+			}
+			r.pos += 8
+		}
 	}
 }
 

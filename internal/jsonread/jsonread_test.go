@@ -109,6 +109,13 @@ func TestReadDoc(t *testing.T) {
 		"empty":                    {in: ``, wantErr: true},
 		"too deep":                 {in: `{"x":` + strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1) + `}`, wantErr: true},
 	}
+	// Runs of each whitespace byte, long and short, around every token.
+	cases["whitespace of every kind"] = struct {
+		in      string
+		want    doc
+		wantErr bool
+	}{in: " \t\r\n {\n\t\t  \"ref\" \r\n:\t  \"a\"  ,\n                 \"skip\" : [ 1 , { } ] ,\"count\":\t\t\t1 \r\n}\n         ",
+		want: doc{Ref: "a", Count: 1}}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			got, err := readDoc([]byte(tc.in))

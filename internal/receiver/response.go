@@ -17,7 +17,6 @@ limitations under the License.
 package receiver
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -185,9 +184,17 @@ func clip(s string) string {
 	return s
 }
 
+// Header values every answer carries, shared rather than built per answer:
+// net/http only reads them.
+var (
+	jsonContentType = []string{"application/json"}
+	noSniff         = []string{"nosniff"}
+)
+
 func respond(w http.ResponseWriter, code int, resp Response) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(resp)
+	writeJSON(w, &resp)
 }

@@ -18,12 +18,12 @@ package provider
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/jsonread"
 	"github.com/webhook-operator/webhook-operator/internal/push"
 )
 
@@ -100,29 +100,81 @@ func basicAuth(v string) (user, pass string, ok bool) {
 	return strings.Cut(string(raw), ":")
 }
 
-// PayloadEvent implements PayloadEventer: the body's eventType.
+// PayloadEvent implements PayloadEventer: the body's eventType, "" when
+// the body is not JSON or eventType not a string.
 func (AzureDevOps) PayloadEvent(payload []byte) string {
-	var e struct {
-		EventType string `json:"eventType"`
+	var eventType string
+	err := jsonread.Object(payload, func(r *jsonread.Reader, key []byte) error {
+		if string(key) == "eventType" {
+			return readString(r, &eventType)
+		}
+		return nil
+	})
+	if err != nil {
+		return ""
 	}
-	_ = json.Unmarshal(payload, &e)
-	return e.EventType
+	return eventType
 }
 
+type azureRefUpdate struct {
+	name, newObjectID string
+}
+
+// azurePush is what the receiver reads of a service hook payload.
 type azurePush struct {
-	EventType string `json:"eventType"`
-	Resource  struct {
-		RefUpdates []struct {
-			Name        string `json:"name"`
-			NewObjectID string `json:"newObjectId"`
-		} `json:"refUpdates"`
-		Repository struct {
-			RemoteURL     string `json:"remoteUrl"`
-			SSHURL        string `json:"sshUrl"`
-			WebURL        string `json:"webUrl"`
-			DefaultBranch string `json:"defaultBranch"`
-		} `json:"repository"`
-	} `json:"resource"`
+	eventType                                string
+	refUpdates                               []azureRefUpdate
+	remoteURL, sshURL, webURL, defaultBranch string
+}
+
+func (a *azurePush) field(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "eventType":
+		return readString(r, &a.eventType)
+	case "resource":
+		return r.Object(a.resourceField)
+	}
+	return nil
+}
+
+func (a *azurePush) resourceField(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "refUpdates":
+		a.refUpdates = a.refUpdates[:0]
+		return r.Array(a.readRefUpdate)
+	case "repository":
+		return r.Object(a.repositoryField)
+	}
+	return nil
+}
+
+func (a *azurePush) readRefUpdate(r *jsonread.Reader) error {
+	var u azureRefUpdate
+	err := r.Object(func(r *jsonread.Reader, key []byte) error {
+		switch string(key) {
+		case "name":
+			return readString(r, &u.name)
+		case "newObjectId":
+			return readString(r, &u.newObjectID)
+		}
+		return nil
+	})
+	a.refUpdates = append(a.refUpdates, u)
+	return err
+}
+
+func (a *azurePush) repositoryField(r *jsonread.Reader, key []byte) error {
+	switch string(key) {
+	case "remoteUrl":
+		return readString(r, &a.remoteURL)
+	case "sshUrl":
+		return readString(r, &a.sshURL)
+	case "webUrl":
+		return readString(r, &a.webURL)
+	case "defaultBranch":
+		return readString(r, &a.defaultBranch)
+	}
+	return nil
 }
 
 // Parse implements Provider. Every entry of resource.refUpdates is one
@@ -133,32 +185,31 @@ type azurePush struct {
 // it is parsed like any push and triggers only a GitRepo of that repository.
 func (p AzureDevOps) Parse(_ string, payload []byte) ([]push.Event, Kind, error) {
 	var a azurePush
-	if err := decode(payload, &a); err != nil {
+	if err := readObject(payload, a.field); err != nil {
 		return nil, KindPush, err
 	}
-	switch a.EventType {
+	switch a.eventType {
 	case azurePushEvent:
 	case "":
 		return nil, KindPush, fmt.Errorf("%w: no eventType", ErrMalformed)
 	default:
 		return nil, KindIgnored, nil
 	}
-	r := a.Resource.Repository
-	repoURLs := urls(r.RemoteURL, r.SSHURL, r.WebURL)
+	repoURLs := urls(a.remoteURL, a.sshURL, a.webURL)
 	if len(repoURLs) == 0 {
 		return nil, KindPush, fmt.Errorf("%w: no repository URL", ErrMalformed)
 	}
-	defaultBranch, _ := refParts(r.DefaultBranch)
-	evs := make([]push.Event, 0, len(a.Resource.RefUpdates))
-	for _, u := range a.Resource.RefUpdates {
-		branch, tag := refParts(u.Name)
+	defaultBranch, _ := refParts(a.defaultBranch)
+	evs := make([]push.Event, 0, len(a.refUpdates))
+	for _, u := range a.refUpdates {
+		branch, tag := refParts(u.name)
 		if branch == "" && tag == "" {
 			continue // not a branch or tag: nothing a GitRepo tracks
 		}
-		ev := push.Event{Provider: p.Key(), RepoURLs: repoURLs, Ref: u.Name, Branch: branch, Tag: tag,
-			DefaultBranch: defaultBranch, Deleted: isZeroSHA(u.NewObjectID)}
+		ev := push.Event{Provider: p.Key(), RepoURLs: repoURLs, Ref: u.name, Branch: branch, Tag: tag,
+			DefaultBranch: defaultBranch, Deleted: isZeroSHA(u.newObjectID)}
 		if !ev.Deleted {
-			ev.Commit = u.NewObjectID
+			ev.Commit = u.newObjectID
 		}
 		evs = append(evs, ev)
 	}

@@ -91,9 +91,12 @@ func (b *bitbucketRef) field(r *jsonread.Reader, key []byte) error {
 	return nil
 }
 
-// bitbucketChange is one ref change; a nil side was null or absent.
+// bitbucketChange is one ref change; a side that is not set was null or
+// absent. The sides are values, not pointers: a push costs no allocation
+// per side.
 type bitbucketChange struct {
-	new, old *bitbucketRef
+	new, old       bitbucketRef
+	hasNew, hasOld bool
 }
 
 // bitbucketPush is what the receiver reads of a repo:push payload. It
@@ -147,21 +150,22 @@ func (b *bitbucketPush) repositoryField(r *jsonread.Reader, key []byte) error {
 func (b *bitbucketPush) readChange(r *jsonread.Reader) error {
 	var c bitbucketChange
 	err := r.Object(func(r *jsonread.Reader, key []byte) error {
-		var side **bitbucketRef
+		var side *bitbucketRef
+		var has *bool
 		switch string(key) {
 		case "new":
-			side = &c.new
+			side, has = &c.new, &c.hasNew
 		case "old":
-			side = &c.old
+			side, has = &c.old, &c.hasOld
 		default:
 			return nil
 		}
-		*side = nil
+		*side, *has = bitbucketRef{}, false
 		if r.SkipNull() {
 			return nil
 		}
-		*side = &bitbucketRef{}
-		return r.Object((*side).field)
+		*has = true
+		return r.Object(side.field)
 	})
 	b.changes = append(b.changes, c)
 	return err
@@ -183,11 +187,11 @@ func (p BitbucketCloud) Parse(event string, payload []byte) ([]push.Event, Kind,
 	}
 	evs := make([]push.Event, 0, len(b.changes))
 	for _, c := range b.changes {
-		ref, deleted := c.new, false
-		if ref == nil {
-			ref, deleted = c.old, true
+		ref, deleted := &c.new, false
+		if !c.hasNew {
+			ref, deleted = &c.old, true
 		}
-		if ref == nil {
+		if !c.hasNew && !c.hasOld {
 			return nil, KindPush, fmt.Errorf("%w: change with neither new nor old", ErrMalformed)
 		}
 		ev := push.Event{Provider: p.Key(), RepoURLs: repoURLs, DefaultBranch: b.mainBranch, Deleted: deleted}

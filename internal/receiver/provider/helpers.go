@@ -20,8 +20,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -30,7 +28,9 @@ import (
 
 // verifyHMACHex checks a hex HMAC-SHA256 of msg, as Gitea, Gogs, GitHub and
 // Bitbucket send it, in constant time. prefix (e.g. "sha256=") must lead the
-// header value when given.
+// header value when given. A nil msg is the check before the body is read
+// (see Provider.Verify): the header is checked, but a signature cannot
+// verify without its body, so a well-formed one gives ErrBadSignature.
 func verifyHMACHex(header, prefix string, secret, msg []byte) error {
 	if header == "" {
 		return ErrMissingSignature
@@ -41,16 +41,48 @@ func verifyHMACHex(header, prefix string, secret, msg []byte) error {
 		}
 		header = header[len(prefix):]
 	}
-	got, err := hex.DecodeString(header)
-	if err != nil || len(got) != sha256.Size {
+	got, ok := decodeSHA256Hex(header)
+	if !ok {
 		return fmt.Errorf("%w: not a hex SHA-256 HMAC", ErrBadSignature)
+	}
+	if msg == nil {
+		return ErrBadSignature
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write(msg)
-	if !hmac.Equal(mac.Sum(nil), got) {
+	var sum [sha256.Size]byte
+	if !hmac.Equal(mac.Sum(sum[:0]), got[:]) {
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// decodeSHA256Hex decodes a hex digest (either case) without allocating.
+func decodeSHA256Hex(s string) (d [sha256.Size]byte, ok bool) {
+	if len(s) != 2*len(d) {
+		return d, false
+	}
+	for i := range d {
+		hi, okHi := fromHex(s[2*i])
+		lo, okLo := fromHex(s[2*i+1])
+		if !okHi || !okLo {
+			return d, false
+		}
+		d[i] = hi<<4 | lo
+	}
+	return d, true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // verifyToken compares a shared token in constant time. Both sides are
@@ -106,14 +138,6 @@ func urls(in ...string) []string {
 		}
 	}
 	return out
-}
-
-// decode unmarshals a payload, wrapping any error as ErrMalformed.
-func decode(payload []byte, v any) error {
-	if err := json.Unmarshal(payload, v); err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	return nil
 }
 
 // validate checks the fields every push event needs, so a signed but empty

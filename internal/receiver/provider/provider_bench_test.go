@@ -35,6 +35,7 @@ func BenchmarkParse(b *testing.B) {
 		{provider.BitbucketServer{}, "repo:refs_changed", "bitbucket-server/refs_changed.json"},
 		{provider.Gogs{}, "push", "gogs/push.json"},
 		{provider.Gitea{}, "push", "gitea/push.json"},
+		{provider.AzureDevOps{}, "", "azure/push.json"},
 	} {
 		payload := fixture(b, c.fixture)
 		b.Run(c.p.Key(), func(b *testing.B) {

@@ -179,6 +179,34 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyBeforeBody: the check on the headers alone, before the body is
+// read, tells a missing signature from a present one, and never passes a
+// body signature it has no body to check (an empty body's included).
+func TestVerifyBeforeBody(t *testing.T) {
+	secret := []byte("s3cr3t")
+	for _, k := range []string{"github", "bitbucket", "bitbucket-server", "gogs", "gitea"} {
+		for name, c := range map[string]struct {
+			signed  bool
+			wantErr error
+		}{"signed": {true, provider.ErrBadSignature}, "unsigned": {false, provider.ErrMissingSignature}} {
+			t.Run(k+" "+name, func(t *testing.T) {
+				d := gitsim.Delivery{Provider: k, Event: "push", Payload: []byte{}}
+				if c.signed {
+					d.Secret = secret
+				}
+				h, _ := d.Build()
+				if k == "bitbucket" {
+					h.Del("X-Hook-UUID") // else the UUID check applies, not the signature's
+				}
+				p := provider.Detect(provider.All(), h)
+				if err := p.Verify(h, nil, nil, secret); !errors.Is(err, c.wantErr) {
+					t.Fatalf("Verify before the body = %v, want %v", err, c.wantErr)
+				}
+			})
+		}
+	}
+}
+
 func TestParse(t *testing.T) {
 	gh := []string{"https://github.com/example-org/fleet-examples", "https://github.com/example-org/fleet-examples.git", "git@github.com:example-org/fleet-examples.git"}
 	gl := []string{"https://gitlab.example.com/mike/diaspora", "https://gitlab.example.com/mike/diaspora.git", "git@gitlab.example.com:mike/diaspora.git"}
