@@ -17,6 +17,9 @@ limitations under the License.
 package gitrepo
 
 import (
+	"maps"
+	"slices"
+
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -34,8 +37,13 @@ import (
 // object it returns from Get and List, and DeepCopyObject expands the entry
 // into the *fleet.GitRepo asked for. Informer event handlers, which get the
 // stored object itself, read it with FromCache.
+//
+// Labels and annotations are held as key/value pairs, not maps: a Go map
+// costs over 300 bytes even with one entry. GetLabels and GetAnnotations
+// (what informers and label selectors read) build the maps on demand.
 type cached struct {
-	metav1.ObjectMeta
+	metav1.ObjectMeta      // Labels and Annotations unset: see labels, annotations
+	labels, annotations    pairs
 	repo, branch, revision string
 	paths                  []string
 	pollingInterval        *metav1.Duration
@@ -53,9 +61,23 @@ func (c *cached) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKi
 // asked for.
 func (c *cached) DeepCopyObject() runtime.Object { return c.gitRepo() }
 
+// GetLabels implements metav1.Object.
+func (c *cached) GetLabels() map[string]string { return c.labels.toMap() }
+
+// SetLabels implements metav1.Object.
+func (c *cached) SetLabels(l map[string]string) { c.labels = pairsOf(l) }
+
+// GetAnnotations implements metav1.Object.
+func (c *cached) GetAnnotations() map[string]string { return c.annotations.toMap() }
+
+// SetAnnotations implements metav1.Object.
+func (c *cached) SetAnnotations(a map[string]string) { c.annotations = pairsOf(a) }
+
 func (c *cached) gitRepo() *fleet.GitRepo {
+	meta := *c.ObjectMeta.DeepCopy()
+	meta.Labels, meta.Annotations = c.labels.toMap(), c.annotations.toMap()
 	gr := &fleet.GitRepo{
-		ObjectMeta: *c.ObjectMeta.DeepCopy(),
+		ObjectMeta: meta,
 		Spec: fleet.GitRepoSpec{
 			Repo: c.repo, Branch: c.branch, Revision: c.revision,
 			DisablePolling: c.disablePolling, WebhookSecret: c.webhookSecret,
@@ -85,4 +107,31 @@ func FromCache(obj any) (gr *fleet.GitRepo, ok bool) {
 		return o, true
 	}
 	return nil, false
+}
+
+// pairs are a map's keys and values, key1, value1, key2, ..., sorted by key.
+type pairs []string
+
+func pairsOf(m map[string]string) pairs {
+	if m == nil {
+		return nil
+	}
+	p := make(pairs, 0, 2*len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		p = append(p, k, m[k])
+	}
+	return p
+}
+
+// toMap is a new map of p; nil for nil p, so an object without labels still
+// has none.
+func (p pairs) toMap() map[string]string {
+	if p == nil {
+		return nil
+	}
+	m := make(map[string]string, len(p)/2)
+	for i := 0; i+1 < len(p); i += 2 {
+		m[p[i]] = p[i+1]
+	}
+	return m
 }

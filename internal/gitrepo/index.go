@@ -63,9 +63,9 @@ func Transform(obj any) (any, error) {
 	if !ok {
 		return obj, nil
 	}
-	var annotations map[string]string
+	var annotations pairs
 	if w, ok := gr.Annotations[v1alpha1.AnnotationWatchPaths]; ok {
-		annotations = map[string]string{v1alpha1.AnnotationWatchPaths: w}
+		annotations = pairs{v1alpha1.AnnotationWatchPaths, w}
 	}
 	return &cached{
 		ObjectMeta: metav1.ObjectMeta{
@@ -75,9 +75,9 @@ func Transform(obj any) (any, error) {
 			ResourceVersion:   gr.ResourceVersion,
 			Generation:        gr.Generation,
 			DeletionTimestamp: gr.DeletionTimestamp,
-			Labels:            gr.Labels,
-			Annotations:       annotations,
 		},
+		labels:          pairsOf(gr.Labels),
+		annotations:     annotations,
 		repo:            gr.Spec.Repo,
 		branch:          gr.Spec.Branch,
 		revision:        gr.Spec.Revision,

@@ -213,6 +213,10 @@ func TestTransform(t *testing.T) {
 	if again.Labels["team"] != "a" || again.Spec.Paths[0] != "a" || again.Spec.PollingInterval.Duration != time.Minute {
 		t.Fatalf("changing a copy changed the cache entry: %+v", again)
 	}
+	// Informers and label selectors read the entry's own metadata.
+	if m := entry.(client.Object); m.GetLabels()["team"] != "a" || len(m.GetAnnotations()) != 1 || m.GetName() != "a" {
+		t.Fatalf("cache entry metadata: labels %v, annotations %v, name %q", m.GetLabels(), m.GetAnnotations(), m.GetName())
+	}
 	if got, _ := Transform(entry); got != entry {
 		t.Fatalf("Transform changed an entry already transformed")
 	}

@@ -244,7 +244,7 @@ func readAtStart(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, 
 // addDispatcher indexes the cache for the dispatcher and adds it to mgr.
 func addDispatcher(ctx context.Context, mgr manager.Manager, key types.NamespacedName, at startView, f receiverFlags,
 	secrets *webhooksecret.Store, log logr.Logger) (*dispatch.Dispatcher, error) {
-	if err := dispatch.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+	if err := dispatch.SetupIndexes(ctx, mgr.GetCache()); err != nil {
 		return nil, err
 	}
 	if at.namespaceLabels {
