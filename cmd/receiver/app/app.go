@@ -123,7 +123,7 @@ func Run(args []string) int {
 // receiverGCPercent is the receiver's GOGC unless the environment sets one.
 // Its heap is mostly the GitRepo cache, which stays put: collecting at 50%
 // growth instead of Go's 100% keeps the heap within 1.5 times the cache
-// (about 15 MiB less with 10,000 GitRepos) for a little more GC work.
+// (about 10 MiB less with 10,000 GitRepos) for a little more GC work.
 const receiverGCPercent = 50
 
 func setGCPercent() {
