@@ -102,8 +102,9 @@ fleetbench: ## Build bin/fleetbench: Fleet's own webhook handler served as gitjo
 ##@ Build
 
 .PHONY: build
-build: ## Build the webhook-operator binary into bin/.
+build: ## Build the webhook-operator and webhook-receiver binaries into bin/.
 	CGO_ENABLED=0 go build -trimpath -o bin/webhook-operator ./cmd
+	CGO_ENABLED=0 go build -trimpath -o bin/webhook-receiver ./cmd/receiver
 
 .PHONY: run
 run: manifests generate ## Run the operator against the current kubeconfig.

@@ -277,7 +277,9 @@ func (d *devRun) startReceiver(ctx context.Context, bin devenv.Binary, wr *whv1a
 	if bind == "" && d.port != 0 {
 		bind = fmt.Sprintf("127.0.0.1:%d", d.port)
 	}
-	d.step("starting the receiver: %s receiver --name %s --namespace %s (log: %s)", d.exe, wr.Name, wr.Namespace, filepath.Join(d.dir, "receiver.log"))
+	exe, sub := bin.ReceiverCommand()
+	d.step("starting the receiver: %s --name %s --namespace %s (log: %s)", strings.Join(append([]string{exe}, sub...), " "),
+		wr.Name, wr.Namespace, filepath.Join(d.dir, "receiver.log"))
 	rcv, err := bin.StartReceiver(ctx, "receiver", devenv.ReceiverOptions{Name: wr.Name, Namespace: wr.Namespace, SecretName: wr.SecretNameOrDefault(), Bind: bind})
 	if err != nil {
 		return nil, err

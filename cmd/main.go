@@ -1,6 +1,7 @@
 // Command webhook-operator is one binary with three subcommands: the operator
-// (manager), the webhook receiver a WebhookReceiver's Deployment runs
-// (receiver), and a local all-in-one mode (dev).
+// (manager), the webhook receiver (receiver), and a local all-in-one mode
+// (dev). A WebhookReceiver's Deployment runs the receiver from its own,
+// smaller binary (cmd/receiver), which links none of the operator's code.
 package main
 
 import (
@@ -8,6 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+
+	"github.com/webhook-operator/webhook-operator/cmd/receiver/app"
 )
 
 const usage = `webhook-operator connects Git host push webhooks to Fleet GitRepos.
@@ -30,7 +33,7 @@ func main() {
 	case "manager":
 		code = runManager(args)
 	case "receiver":
-		code = runReceiver(args)
+		code = app.Run(args)
 	case "dev":
 		code = runDev(args)
 	case "-h", "--help", "help":

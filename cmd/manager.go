@@ -31,6 +31,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/webhook-operator/webhook-operator/controllers"
+	"github.com/webhook-operator/webhook-operator/internal/kubeconfig"
 )
 
 // managerLeaderElectionID is the Lease the operator's replicas compete for.
@@ -45,7 +46,7 @@ func runManager(args []string) int {
 	receiverImage := fs.String("receiver-image", "", "receiver image (default: $RELATED_IMAGE_RECEIVER, else $OPERATOR_IMAGE, else "+controllers.DefaultReceiverImage+")")
 	crossNS := fs.String("cross-namespace-namespaces", "", "comma-separated namespaces whose WebhookReceivers may target other namespaces (default: the operator's own namespace, $POD_NAMESPACE)")
 	clusterRole := fs.String("receiver-cluster-role", controllers.DefaultReceiverClusterRole, "ClusterRole receivers are bound to")
-	kubeconfig := fs.String("kubeconfig", "", "path to a kubeconfig (default: $KUBECONFIG, else in-cluster)")
+	kubeconfigPath := fs.String("kubeconfig", "", "path to a kubeconfig (default: $KUBECONFIG, else in-cluster)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -62,7 +63,7 @@ func runManager(args []string) int {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	logger := ctrl.Log.WithName("manager")
 
-	cfg, err := restConfig(*kubeconfig)
+	cfg, err := kubeconfig.Load(*kubeconfigPath)
 	if err != nil {
 		logger.Error(err, "loading kubeconfig")
 		return 1

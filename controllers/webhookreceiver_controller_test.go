@@ -306,7 +306,8 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		expectControlled(d, wr)
 		c := d.Spec.Template.Spec.Containers[0]
 		Expect(c.Image).To(Equal("webhook-operator:test"))
-		Expect(c.Args).To(Equal([]string{"receiver", "--name=nginx", "--namespace=" + ns, "--secret-name=gitjob-webhook"}))
+		Expect(c.Command).To(Equal([]string{"/webhook-receiver"}))
+		Expect(c.Args).To(Equal([]string{"--name=nginx", "--namespace=" + ns, "--secret-name=gitjob-webhook"}))
 		Expect(*c.SecurityContext.ReadOnlyRootFilesystem).To(BeTrue())
 		Expect(c.Resources.Requests.Cpu().String()).To(Equal("10m"))
 

@@ -79,8 +79,8 @@ type env struct {
 func startEnv(ctx context.Context, root, dir string, withFleet bool) (*env, error) {
 	e := &env{root: root, dir: dir, secret: []byte(gitsim.RandomToken())}
 	exe := filepath.Join(root, "bin", "webhook-operator")
-	if !devenv.Exists(exe) {
-		fmt.Println("== building the webhook-operator binary")
+	if !devenv.Exists(exe) || !devenv.Exists(filepath.Join(root, "bin", devenv.ReceiverBinary)) {
+		fmt.Println("== building the webhook-operator and webhook-receiver binaries")
 		var err error
 		if exe, err = devenv.BuildBinary(ctx, root, dir); err != nil {
 			return nil, err

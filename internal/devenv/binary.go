@@ -28,7 +28,9 @@ import (
 )
 
 // Binary is the webhook-operator binary, run as separate processes the way a
-// cluster runs them (each subcommand in its own process).
+// cluster runs them (each subcommand in its own process). Receivers run from
+// the webhook-receiver binary beside it, as a receiver Deployment does, or
+// as `webhook-operator receiver` when there is none (as after `go run`).
 type Binary struct {
 	// Path of the webhook-operator executable.
 	Path string
@@ -40,15 +42,31 @@ type Binary struct {
 	Output io.Writer
 }
 
-// BuildBinary runs `go build -o dir/webhook-operator ./cmd` in root.
+// ReceiverBinary is the receiver's own executable's name (cmd/receiver),
+// next to the webhook-operator binary.
+const ReceiverBinary = "webhook-receiver"
+
+// BuildBinary builds dir/webhook-operator (./cmd) and dir/webhook-receiver
+// (./cmd/receiver) in root and returns the first one's path.
 func BuildBinary(ctx context.Context, root, dir string) (string, error) {
 	out := filepath.Join(dir, "webhook-operator")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd: %w\n%s", err, b)
+	for _, b := range []struct{ out, pkg string }{{out, "./cmd"}, {filepath.Join(dir, ReceiverBinary), "./cmd/receiver"}} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", b.out, b.pkg)
+		cmd.Dir = root
+		if o, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go build %s: %w\n%s", b.pkg, err, o)
+		}
 	}
 	return out, nil
+}
+
+// ReceiverCommand is the executable and leading arguments that run a
+// receiver: webhook-receiver beside Path, else `Path receiver`.
+func (b Binary) ReceiverCommand() (string, []string) {
+	if exe := filepath.Join(filepath.Dir(b.Path), ReceiverBinary); Exists(exe) {
+		return exe, nil
+	}
+	return b.Path, []string{"receiver"}
 }
 
 // Endpoints are the loopback addresses a started subcommand serves.
@@ -96,8 +114,9 @@ type ReceiverOptions struct {
 	Env []string
 }
 
-// StartReceiver runs `webhook-operator receiver` for one WebhookReceiver and
-// waits until its readiness probe answers.
+// StartReceiver runs the receiver (webhook-receiver, else `webhook-operator
+// receiver`) for one WebhookReceiver and waits until its readiness probe
+// answers.
 func (b Binary) StartReceiver(ctx context.Context, name string, o ReceiverOptions) (*Subcommand, error) {
 	ep, err := freeEndpoints(o.Bind == "")
 	if err != nil {
@@ -110,17 +129,18 @@ func (b Binary) StartReceiver(ctx context.Context, name string, o ReceiverOption
 	if o.Kubeconfig != "" {
 		kc = o.Kubeconfig
 	}
-	args := []string{"receiver",
+	exe, args := b.ReceiverCommand()
+	args = append(args,
 		"--name", o.Name, "--namespace", o.Namespace,
 		"--kubeconfig", kc,
 		"--bind-address", ep.Bind,
 		"--health-probe-bind-address", ep.Health,
 		"--metrics-bind-address", ep.Metrics,
-	}
+	)
 	if o.SecretName != "" {
 		args = append(args, "--secret-name", o.SecretName)
 	}
-	return b.start(ctx, name, append(args, o.Extra...), ep, o.Env)
+	return b.startPath(ctx, exe, name, append(args, o.Extra...), ep, o.Env)
 }
 
 // Restart starts an exited subcommand again with the same flags and ports.
@@ -128,11 +148,15 @@ func (b Binary) Restart(ctx context.Context, s *Subcommand) (*Subcommand, error)
 	if done, _ := s.Exited(); !done {
 		return nil, fmt.Errorf("%s is still running", s.Spec.Name)
 	}
-	return b.start(ctx, s.Spec.Name, s.Spec.Args, s.Endpoints, s.Spec.Env)
+	return b.startPath(ctx, s.Spec.Path, s.Spec.Name, s.Spec.Args, s.Endpoints, s.Spec.Env)
 }
 
 func (b Binary) start(ctx context.Context, name string, args []string, ep Endpoints, env []string) (*Subcommand, error) {
-	spec := ProcessSpec{Name: name, Path: b.Path, Args: args, Env: env, Output: b.Output}
+	return b.startPath(ctx, b.Path, name, args, ep, env)
+}
+
+func (b Binary) startPath(ctx context.Context, exe, name string, args []string, ep Endpoints, env []string) (*Subcommand, error) {
+	spec := ProcessSpec{Name: name, Path: exe, Args: args, Env: env, Output: b.Output}
 	if b.LogDir != "" {
 		spec.LogFile = filepath.Join(b.LogDir, name+".log")
 	}

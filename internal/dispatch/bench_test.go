@@ -275,7 +275,7 @@ func BenchmarkCacheMemory(b *testing.B) {
 				c, stop := memCache(b, n, transform)
 				after := heap()
 				var l fleet.GitRepoList
-				if err := c.List(context.Background(), &l, client.UnsafeDisableDeepCopy); err != nil || len(l.Items) != n {
+				if err := c.List(context.Background(), &l); err != nil || len(l.Items) != n {
 					b.Fatalf("cache holds %d GitRepos (%v), want %d", len(l.Items), err, n)
 				}
 				perRepo = max(perRepo, float64(after-before)/n)

@@ -18,6 +18,7 @@ package dispatch
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +55,10 @@ type activity struct {
 
 // tally is one GitRepo's pushes and writes in the current period.
 type tally struct {
-	regarding      *fleet.GitRepo // namespace, name and UID, from a write
+	// uid is the GitRepo's, from a write. Only namespace, name and UID of
+	// the GitRepo are kept until an Event needs them: a tally exists for
+	// every GitRepo pushed in a period, thousands under load.
+	uid            types.UID
 	pushes, writes int
 	commit         string // last commit written
 	provider       string
@@ -96,7 +100,7 @@ func (a *activity) wrote(gr *fleet.GitRepo, r writeResult) {
 	defer a.mu.Unlock()
 	t := a.tally(gr.Namespace + "/" + gr.Name)
 	t.writes += r.requests
-	t.regarding = &fleet.GitRepo{ObjectMeta: metav1.ObjectMeta{Namespace: gr.Namespace, Name: gr.Name, UID: gr.UID}}
+	t.uid = gr.UID
 	if r.commit != "" {
 		t.commit, t.provider = r.commit, r.provider
 	}
@@ -133,7 +137,9 @@ func (a *activity) flush(dirty func(key string) bool) {
 		if t.polling > 0 {
 			note += fmt.Sprintf("; spec.pollingInterval set to %s", t.polling)
 		}
-		a.recorder.Eventf(t.regarding, related, corev1.EventTypeNormal, ReasonTriggered, "Trigger", "%s", note)
+		ns, name, _ := strings.Cut(key, "/")
+		regarding := &fleet.GitRepo{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: t.uid}}
+		a.recorder.Eventf(regarding, related, corev1.EventTypeNormal, ReasonTriggered, "Trigger", "%s", note)
 		eventsEmitted.Inc()
 	}
 }

@@ -139,16 +139,18 @@ func (m *matcher) lookup(ctx context.Context, key string, ev *push.Event) {
 	if !hostOK {
 		m.why("%s: an unsigned %s delivery may only trigger GitRepos on hosts %s", key, ev.Provider, strings.Join(m.req.Hosts, ", "))
 	}
-	opts := []client.ListOption{client.MatchingFields{gitrepo.IndexRepoURL: key}}
-	if !m.listsAllNamespaces() {
-		opts = append(opts, client.InNamespace(m.scope.Namespace))
-	}
+	// The index is listed across namespaces (see SetupIndexes); a
+	// receiver that does not span them keeps its own namespace here.
 	var list fleet.GitRepoList
-	if err := m.client.List(ctx, &list, opts...); err != nil {
+	if err := m.client.List(ctx, &list, client.MatchingFields{gitrepo.IndexRepoURL: key}); err != nil {
 		m.transient = fmt.Errorf("listing GitRepos for %s: %w", key, err)
 		return
 	}
+	all := m.listsAllNamespaces()
 	for i := range list.Items {
+		if !all && list.Items[i].Namespace != m.scope.Namespace {
+			continue
+		}
 		if hostOK || list.Items[i].Spec.WebhookSecret != "" {
 			m.consider(ctx, &list.Items[i], ev)
 		}

@@ -95,7 +95,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	stopMgr = cancel
-	Expect(SetupIndexes(ctx, mgr.GetFieldIndexer())).To(Succeed())
+	Expect(SetupIndexes(ctx, mgr.GetCache())).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

@@ -29,14 +29,20 @@ import (
 // spec.repo, so finding a push's GitRepos is one map lookup.
 const IndexRepoURL = "spec.repo.normalized"
 
-// IndexFunc is the client.IndexerFunc for IndexRepoURL. A GitRepo whose
-// spec.repo does not parse is not indexed: no push can match it.
+// IndexFunc is the client.IndexerFunc for IndexRepoURL, on cache entries
+// and on GitRepos. A GitRepo whose spec.repo does not parse is not indexed:
+// no push can match it.
 func IndexFunc(obj client.Object) []string {
-	gr, ok := obj.(*fleet.GitRepo)
-	if !ok {
+	var repo string
+	switch o := obj.(type) {
+	case *cached:
+		repo = o.repo
+	case *fleet.GitRepo:
+		repo = o.Spec.Repo
+	default:
 		return nil
 	}
-	key, err := NormalizeURL(gr.Spec.Repo)
+	key, err := NormalizeURL(repo)
 	if err != nil {
 		return nil
 	}
@@ -46,22 +52,22 @@ func IndexFunc(obj client.Object) []string {
 // Transform is the cache transform for GitRepos: it keeps only what
 // matching and writing read (identity, labels, the watch-paths annotation,
 // repo, branch, revision, paths, pollingInterval, disablePolling,
-// webhookSecret, status.webhookCommit) and drops the rest (managedFields,
-// other annotations such as last-applied-configuration, targets, status
-// resources and conditions), so the receiver's memory stays small with many
-// GitRepos. Anything that is not a GitRepo (such as a deletion tombstone)
-// passes through unchanged.
+// webhookSecret, status.webhookCommit), in a compact entry (see cached),
+// and drops the rest (managedFields, other annotations such as
+// last-applied-configuration, targets, status resources and conditions),
+// so the receiver's memory stays small with many GitRepos. Anything that
+// is not a GitRepo (such as a deletion tombstone, or an entry already
+// transformed) passes through unchanged.
 func Transform(obj any) (any, error) {
 	gr, ok := obj.(*fleet.GitRepo)
 	if !ok {
 		return obj, nil
 	}
-	var annotations map[string]string
+	var annotations pairs
 	if w, ok := gr.Annotations[v1alpha1.AnnotationWatchPaths]; ok {
-		annotations = map[string]string{v1alpha1.AnnotationWatchPaths: w}
+		annotations = pairs{v1alpha1.AnnotationWatchPaths, w}
 	}
-	return &fleet.GitRepo{
-		TypeMeta: gr.TypeMeta,
+	return &cached{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              gr.Name,
 			Namespace:         gr.Namespace,
@@ -69,21 +75,17 @@ func Transform(obj any) (any, error) {
 			ResourceVersion:   gr.ResourceVersion,
 			Generation:        gr.Generation,
 			DeletionTimestamp: gr.DeletionTimestamp,
-			Labels:            gr.Labels,
-			Annotations:       annotations,
 		},
-		Spec: fleet.GitRepoSpec{
-			Repo:            gr.Spec.Repo,
-			Branch:          gr.Spec.Branch,
-			Revision:        gr.Spec.Revision,
-			Paths:           gr.Spec.Paths,
-			PollingInterval: gr.Spec.PollingInterval,
-			DisablePolling:  gr.Spec.DisablePolling,
-			WebhookSecret:   gr.Spec.WebhookSecret,
-		},
-		Status: fleet.GitRepoStatus{
-			WebhookCommit: gr.Status.WebhookCommit,
-		},
+		labels:          pairsOf(gr.Labels),
+		annotations:     annotations,
+		repo:            gr.Spec.Repo,
+		branch:          gr.Spec.Branch,
+		revision:        gr.Spec.Revision,
+		paths:           gr.Spec.Paths,
+		pollingInterval: gr.Spec.PollingInterval,
+		disablePolling:  gr.Spec.DisablePolling,
+		webhookSecret:   gr.Spec.WebhookSecret,
+		webhookCommit:   gr.Status.WebhookCommit,
 	}, nil
 }
 

@@ -23,6 +23,8 @@ import (
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
 	"github.com/webhook-operator/webhook-operator/internal/push"
@@ -181,14 +183,19 @@ func TestTransform(t *testing.T) {
 			StatusBase: fleet.StatusBase{Resources: []fleet.Resource{{Name: "r"}}},
 		},
 	}
-	outAny, err := Transform(in)
+	entry, err := Transform(in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := outAny.(*fleet.GitRepo)
+	// Reads through controller-runtime's cache deep-copy the entry: that
+	// copy is the GitRepo every reader sees.
+	out, ok := entry.(client.Object).DeepCopyObject().(*fleet.GitRepo)
+	if !ok {
+		t.Fatalf("a copy of the cache entry is %T, want *fleet.GitRepo", entry.(client.Object).DeepCopyObject())
+	}
 	kept := out.Name == "a" && out.Namespace == "ns" && out.UID == "u1" && out.ResourceVersion == "7" &&
 		out.Generation == 3 && out.Labels["team"] == "a" && out.Spec.Repo == in.Spec.Repo &&
-		out.Spec.Branch == "main" && out.Spec.Revision == "v1" && out.Spec.PollingInterval == poll &&
+		out.Spec.Branch == "main" && out.Spec.Revision == "v1" && *out.Spec.PollingInterval == *poll &&
 		out.Spec.DisablePolling && out.Spec.WebhookSecret == "s" && out.Status.WebhookCommit == "abc" &&
 		len(out.Spec.Paths) == 2 && len(out.Annotations) == 1 && out.Annotations[v1alpha1.AnnotationWatchPaths] == "charts/"
 	if !kept {
@@ -199,6 +206,28 @@ func TestTransform(t *testing.T) {
 		out.Status.Resources == nil
 	if !dropped {
 		t.Fatalf("Transform kept a field nothing reads: %+v", out)
+	}
+	// A reader may change its copy; the cache entry must not follow.
+	out.Labels["team"], out.Spec.Paths[0], out.Spec.PollingInterval.Duration = "b", "z", time.Hour
+	again, _ := FromCache(entry)
+	if again.Labels["team"] != "a" || again.Spec.Paths[0] != "a" || again.Spec.PollingInterval.Duration != time.Minute {
+		t.Fatalf("changing a copy changed the cache entry: %+v", again)
+	}
+	// Informers and label selectors read the entry's own metadata.
+	if m := entry.(client.Object); m.GetLabels()["team"] != "a" || len(m.GetAnnotations()) != 1 || m.GetName() != "a" {
+		t.Fatalf("cache entry metadata: labels %v, annotations %v, name %q", m.GetLabels(), m.GetAnnotations(), m.GetName())
+	}
+	if got, _ := Transform(entry); got != entry {
+		t.Fatalf("Transform changed an entry already transformed")
+	}
+	if got := IndexFunc(entry.(client.Object)); len(got) != 1 || got[0] != "github.com/org/repo" {
+		t.Fatalf("IndexFunc on the cache entry = %v", got)
+	}
+	if gr, ok := FromCache(toolscache.DeletedFinalStateUnknown{Key: "ns/a", Obj: entry}); !ok || gr.Name != "a" {
+		t.Fatalf("FromCache on a tombstone = %v, %v", gr, ok)
+	}
+	if _, ok := FromCache(&corev1.Secret{}); ok {
+		t.Fatal("FromCache took a Secret for a GitRepo")
 	}
 	tomb := "not a GitRepo"
 	if got, _ := Transform(tomb); got != tomb {

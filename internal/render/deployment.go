@@ -57,11 +57,14 @@ func Resources(wr *v1alpha1.WebhookReceiver) corev1.ResourceRequirements {
 	return *r.DeepCopy()
 }
 
-// Args are the receiver process's arguments (the image's entrypoint is the
-// webhook-operator binary).
+// ReceiverExecutable is the receiver container's command: the image ships
+// the receiver's own binary (cmd/receiver) beside the operator's, so a
+// receiver maps only the code it runs.
+const ReceiverExecutable = "/webhook-receiver"
+
+// Args are the receiver process's arguments.
 func Args(wr *v1alpha1.WebhookReceiver) []string {
 	return []string{
-		"receiver",
 		"--name=" + wr.Name,
 		"--namespace=" + wr.Namespace,
 		"--secret-name=" + wr.SecretNameOrDefault(),
@@ -113,9 +116,10 @@ func Deployment(wr *v1alpha1.WebhookReceiver, p Params) *appsv1.Deployment {
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
 					Containers: []corev1.Container{{
-						Name:  ContainerName,
-						Image: p.Image,
-						Args:  Args(wr),
+						Name:    ContainerName,
+						Image:   p.Image,
+						Command: []string{ReceiverExecutable},
+						Args:    Args(wr),
 						Ports: []corev1.ContainerPort{
 							{Name: "http", ContainerPort: PortHTTP, Protocol: corev1.ProtocolTCP},
 							{Name: "health", ContainerPort: PortHealth, Protocol: corev1.ProtocolTCP},

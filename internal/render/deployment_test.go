@@ -76,9 +76,9 @@ func TestDeployment(t *testing.T) {
 				t.Fatalf("containers = %d", len(pod.Containers))
 			}
 			c := pod.Containers[0]
-			wantArgs := []string{"receiver", "--name=fleet", "--namespace=cattle-fleet-system", "--secret-name=" + tc.wantSecret}
-			if c.Image != "img:1" || !slices.Equal(c.Args, wantArgs) {
-				t.Errorf("image/args = %s %v, want %v", c.Image, c.Args, wantArgs)
+			wantArgs := []string{"--name=fleet", "--namespace=cattle-fleet-system", "--secret-name=" + tc.wantSecret}
+			if c.Image != "img:1" || !slices.Equal(c.Command, []string{"/webhook-receiver"}) || !slices.Equal(c.Args, wantArgs) {
+				t.Errorf("image/command/args = %s %v %v, want /webhook-receiver %v", c.Image, c.Command, c.Args, wantArgs)
 			}
 			sc := c.SecurityContext
 			if !*sc.RunAsNonRoot || !*sc.ReadOnlyRootFilesystem || *sc.AllowPrivilegeEscalation ||

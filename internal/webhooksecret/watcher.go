@@ -24,6 +24,7 @@ import (
 	"github.com/go-logr/logr"
 	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -53,8 +54,20 @@ type Watcher struct {
 	mu    sync.Mutex
 	ctx   context.Context
 	scope *gitrepo.Scope // nil while the WebhookReceiver cannot be read
+	// named holds every cached GitRepo that names a webhookSecret, inside
+	// the targets or not, kept from GitRepo events: a target change
+	// recomputes refs from it instead of listing (and copying) every
+	// GitRepo in the cache, which with thousands of GitRepos would double
+	// the receiver's memory for a moment.
+	named map[types.NamespacedName]namedSecret
 	// refs maps each GitRepo in the targets that names a webhookSecret to it.
 	refs map[types.NamespacedName]types.NamespacedName
+}
+
+// namedSecret is what targeting a GitRepo's webhookSecret depends on.
+type namedSecret struct {
+	secret string
+	labels map[string]string
 }
 
 // NeedLeaderElection is false: every replica verifies deliveries.
@@ -64,6 +77,7 @@ func (w *Watcher) NeedLeaderElection() bool { return false }
 func (w *Watcher) Start(ctx context.Context) error {
 	w.mu.Lock()
 	w.ctx, w.refs = ctx, map[types.NamespacedName]types.NamespacedName{}
+	w.named = map[types.NamespacedName]namedSecret{}
 	w.mu.Unlock()
 	resync := toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { w.resync() },
@@ -116,19 +130,9 @@ func (w *Watcher) resync() {
 	}
 	w.scope = w.readScope()
 	w.refs = map[types.NamespacedName]types.NamespacedName{}
-	if w.scope != nil {
-		opts := []client.ListOption{client.UnsafeDisableDeepCopy}
-		if !w.spansNamespaces() {
-			opts = append(opts, client.InNamespace(w.scope.Namespace))
-		}
-		var list fleet.GitRepoList
-		if err := w.Reader.List(w.ctx, &list, opts...); err != nil {
-			w.Log.Error(err, "listing GitRepos for their webhookSecrets")
-		}
-		for i := range list.Items {
-			if ref, ok := w.secretOf(&list.Items[i]); ok {
-				w.refs[client.ObjectKeyFromObject(&list.Items[i])] = ref
-			}
+	for key, n := range w.named {
+		if ref, ok := w.secretOf(key, n); ok {
+			w.refs[key] = ref
 		}
 	}
 	w.apply()
@@ -146,19 +150,19 @@ func (w *Watcher) readScope() *gitrepo.Scope {
 	return &s
 }
 
-// secretOf is the Secret a GitRepo names, if it names one and is inside
-// the targets (the receiver is granted exactly those Secrets).
-func (w *Watcher) secretOf(gr *fleet.GitRepo) (types.NamespacedName, bool) {
-	if w.scope == nil || gr.Spec.WebhookSecret == "" || !w.scope.Selects(gr) {
+// secretOf is the Secret the GitRepo key names, if it names one and is
+// inside the targets (the receiver is granted exactly those Secrets).
+func (w *Watcher) secretOf(key types.NamespacedName, n namedSecret) (types.NamespacedName, bool) {
+	if w.scope == nil || n.secret == "" || !w.scope.Selector.Matches(labels.Set(n.labels)) {
 		return types.NamespacedName{}, false
 	}
-	if !w.spansNamespaces() && gr.Namespace != w.scope.Namespace {
+	if !w.spansNamespaces() && key.Namespace != w.scope.Namespace {
 		return types.NamespacedName{}, false
 	}
-	if !w.scope.AllowsNamespace(gr.Namespace, w.namespaceLabels(gr.Namespace)) {
+	if !w.scope.AllowsNamespace(key.Namespace, w.namespaceLabels(key.Namespace)) {
 		return types.NamespacedName{}, false
 	}
-	return types.NamespacedName{Namespace: gr.Namespace, Name: gr.Spec.WebhookSecret}, true
+	return types.NamespacedName{Namespace: key.Namespace, Name: n.secret}, true
 }
 
 // spansNamespaces says whether GitRepos of other namespaces count: only for
@@ -182,7 +186,7 @@ func (w *Watcher) namespaceLabels(ns string) map[string]string {
 }
 
 func (w *Watcher) gitRepoChanged(obj any) {
-	gr, ok := obj.(*fleet.GitRepo)
+	gr, ok := gitrepo.FromCache(obj)
 	if !ok {
 		return
 	}
@@ -192,7 +196,13 @@ func (w *Watcher) gitRepoChanged(obj any) {
 		return
 	}
 	key := client.ObjectKeyFromObject(gr)
-	ref, want := w.secretOf(gr)
+	n := namedSecret{secret: gr.Spec.WebhookSecret, labels: gr.Labels}
+	if n.secret == "" {
+		delete(w.named, key)
+	} else {
+		w.named[key] = n
+	}
+	ref, want := w.secretOf(key, n)
 	old, had := w.refs[key]
 	if want == had && old == ref {
 		return // most updates: a status write, the same secret
@@ -206,16 +216,14 @@ func (w *Watcher) gitRepoChanged(obj any) {
 }
 
 func (w *Watcher) gitRepoDeleted(obj any) {
-	if t, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
-		obj = t.Obj
-	}
-	gr, ok := obj.(*fleet.GitRepo)
+	gr, ok := gitrepo.FromCache(obj)
 	if !ok {
 		return
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := client.ObjectKeyFromObject(gr)
+	delete(w.named, key)
 	if _, had := w.refs[key]; had && w.ctx != nil && w.ctx.Err() == nil {
 		delete(w.refs, key)
 		w.apply()

@@ -30,6 +30,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/webhook-operator/webhook-operator/api/v1alpha1"
+	"github.com/webhook-operator/webhook-operator/internal/gitrepo"
 )
 
 var _ = Describe("Watcher", func() {
@@ -58,7 +59,10 @@ var _ = Describe("Watcher", func() {
 		gitRepo(ns, "no-secret", "", teamA)
 		gitRepo(other, "other-namespace", "s3", teamA)
 
-		c, err := cache.New(cfg, cache.Options{Scheme: testScheme()})
+		// GitRepos cached as the receiver caches them: compact entries.
+		c, err := cache.New(cfg, cache.Options{Scheme: testScheme(), ByObject: map[client.Object]cache.ByObject{
+			&fleet.GitRepo{}: {Transform: gitrepo.Transform},
+		}})
 		Expect(err).NotTo(HaveOccurred())
 		ctx, cancel := context.WithCancel(bg)
 		DeferCleanup(cancel)

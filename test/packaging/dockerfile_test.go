@@ -76,6 +76,7 @@ func TestDockerfileShape(t *testing.T) {
 		`ENTRYPOINT ["/webhook-operator"]`:                        false,
 		`CMD ["manager"]`:                                         false,
 		"COPY --from=builder /webhook-operator /webhook-operator": false,
+		"COPY --from=builder /webhook-receiver /webhook-receiver": false,
 	}
 	for _, in := range final {
 		if _, ok := want[in]; ok {
@@ -90,38 +91,74 @@ func TestDockerfileShape(t *testing.T) {
 			t.Errorf("final stage lacks %s", in)
 		}
 	}
-	build := goBuildLine(t)
-	for _, s := range []string{"CGO_ENABLED=0", "-trimpath", "./cmd", "-o /webhook-operator"} {
-		if !strings.Contains(build, s) {
-			t.Errorf("go build line %q lacks %q", build, s)
+	builds := goBuildLines(t)
+	for out, pkg := range imageBinaries {
+		build, ok := builds[out]
+		if !ok {
+			t.Errorf("no go build line writes %s", out)
+			continue
+		}
+		for _, s := range []string{"CGO_ENABLED=0", "-trimpath", pkg} {
+			if !strings.Contains(build, s) {
+				t.Errorf("go build line %q lacks %q", build, s)
+			}
 		}
 	}
 }
 
-func goBuildLine(t *testing.T) string {
+// imageBinaries are the image's binaries and the packages they build from:
+// the operator, and the receiver's own smaller binary its Deployments run.
+var imageBinaries = map[string]string{"/webhook-operator": "./cmd", "/webhook-receiver": "./cmd/receiver"}
+
+// goBuildLines are the Dockerfile's RUN ... go build lines by output path.
+func goBuildLines(t *testing.T) map[string]string {
 	t.Helper()
-	var lines []string
+	lines := map[string]string{}
 	for _, in := range dockerfileInstructions(t) {
 		if strings.HasPrefix(in, "RUN ") && strings.Contains(in, "go build") {
-			lines = append(lines, strings.TrimPrefix(in, "RUN "))
+			m := regexp.MustCompile(`-o\s+(\S+)`).FindStringSubmatch(in)
+			if m == nil {
+				t.Fatalf("go build line without -o: %s", in)
+			}
+			lines[m[1]] = strings.TrimPrefix(in, "RUN ")
 		}
 	}
-	if len(lines) != 1 {
-		t.Fatalf("want exactly one RUN ... go build in the Dockerfile, got %d", len(lines))
-	}
-	return lines[0]
+	return lines
 }
 
-// TestDockerfileBuildsAStaticBinary runs the Dockerfile's own go build line
-// (output redirected to a temp dir) and checks the result would run on
-// distroless/static: no dynamic loader, no shared libraries.
+// TestDockerfileBuildsAStaticBinary runs the Dockerfile's own go build
+// lines (output redirected to a temp dir), checks each binary would run on
+// distroless/static and answers --help as its command.
 func TestDockerfileBuildsAStaticBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "webhook-operator")
-	line := regexp.MustCompile(`-o\s+\S+`).ReplaceAllString(goBuildLine(t), "-o "+bin)
+	dir := t.TempDir()
+	builds := goBuildLines(t)
+	for out, want := range map[string][]string{
+		"/webhook-operator": {"manager", "receiver"},
+		"/webhook-receiver": {"-name", "-namespace", "-bind-address"},
+	} {
+		bin := filepath.Join(dir, filepath.Base(out))
+		buildStatic(t, regexp.MustCompile(`-o\s+\S+`).ReplaceAllString(builds[out], "-o "+bin), bin)
+		var stdout bytes.Buffer
+		help := exec.Command(bin, "--help")
+		help.Stdout, help.Stderr = &stdout, &stdout
+		if err := help.Run(); err != nil {
+			t.Fatalf("%s --help: %v\n%s", bin, err, stdout.String())
+		}
+		for _, w := range want {
+			if !strings.Contains(stdout.String(), w) {
+				t.Errorf("%s --help does not mention %q:\n%s", out, w, stdout.String())
+			}
+		}
+	}
+}
 
+// buildStatic runs one go build line and checks the binary it writes would
+// run on distroless/static: no dynamic loader, no shared libraries.
+func buildStatic(t *testing.T, line, bin string) {
+	t.Helper()
 	cmd := exec.Command("sh", "-c", line)
 	cmd.Dir = repoRoot(t)
 	// The build args Docker would pass for this machine's platform.
@@ -137,7 +174,7 @@ func TestDockerfileBuildsAStaticBinary(t *testing.T) {
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
-			t.Errorf("binary has a %s program header: not static", p.Type)
+			t.Errorf("%s has a %s program header: not static", bin, p.Type)
 		}
 	}
 	libs, err := f.ImportedLibraries()
@@ -145,18 +182,6 @@ func TestDockerfileBuildsAStaticBinary(t *testing.T) {
 		t.Fatalf("read DT_NEEDED: %v", err)
 	}
 	if len(libs) > 0 {
-		t.Errorf("binary needs shared libraries %v", libs)
-	}
-
-	var stdout bytes.Buffer
-	help := exec.Command(bin, "--help")
-	help.Stdout, help.Stderr = &stdout, &stdout
-	if err := help.Run(); err != nil {
-		t.Fatalf("%s --help: %v\n%s", bin, err, stdout.String())
-	}
-	for _, sub := range []string{"manager", "receiver"} {
-		if !strings.Contains(stdout.String(), sub) {
-			t.Errorf("--help does not mention %q:\n%s", sub, stdout.String())
-		}
+		t.Errorf("%s needs shared libraries %v", bin, libs)
 	}
 }

@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package main
+// Package kubeconfig loads the API server connection every command of the
+// operator uses.
+package kubeconfig
 
 import (
 	"fmt"
@@ -24,9 +26,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/config"
 )
 
-// restConfig loads the kubeconfig the controller-runtime way: the
-// --kubeconfig flag, else $KUBECONFIG, else in-cluster, else ~/.kube/config.
-func restConfig(path string) (*rest.Config, error) {
+// Load loads the kubeconfig the controller-runtime way: the --kubeconfig
+// flag (path), else $KUBECONFIG, else in-cluster, else ~/.kube/config.
+func Load(path string) (*rest.Config, error) {
 	if path != "" {
 		cfg, err := clientcmd.BuildConfigFromFlags("", path)
 		if err != nil {
