@@ -58,7 +58,7 @@ type Store struct {
 
 	mu      sync.Mutex
 	watches map[types.NamespacedName]*watch
-	set     bool // Set has been called: watches holds what to keep
+	ready   bool // watches holds what to keep (see Ready)
 }
 
 // watch is one Secret's informer.
@@ -89,7 +89,6 @@ func newStore(newLW func(types.NamespacedName) toolscache.ListerWatcher, log log
 func (s *Store) Set(ctx context.Context, want map[types.NamespacedName]bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.set = true
 	for key, w := range s.watches {
 		if !want[key] {
 			w.stop()
@@ -103,6 +102,14 @@ func (s *Store) Set(ctx context.Context, want map[types.NamespacedName]bool) {
 			s.log.V(1).Info("watching a webhookSecret", "secret", key.String())
 		}
 	}
+}
+
+// Ready says the Store has been told every Secret to keep: the GitRepos
+// naming them have all been seen. Until then Any is never complete.
+func (s *Store) Ready() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ready = true
 }
 
 // Watched lists the Secrets the Store keeps.
@@ -201,12 +208,12 @@ func readSecret(w *watch, key types.NamespacedName, out *corev1.Secret) error {
 }
 
 // Any reports whether f holds for the data of a Secret the Store has listed.
-// complete is false until the Store has been told what to keep and while a
-// watch has not listed its Secret yet (one the receiver may not read
+// complete is false until the Store is Ready and while a watch has not
+// listed its Secret yet (one the receiver may not read
 // counts as listed: waiting would not change it).
 func (s *Store) Any(f func(data map[string][]byte) bool) (found, complete bool) {
 	s.mu.Lock()
-	complete = s.set
+	complete = s.ready
 	ws := make([]*watch, 0, len(s.watches))
 	for _, w := range s.watches {
 		ws = append(ws, w)

@@ -70,8 +70,9 @@ var _ = Describe("Store", func() {
 
 	It("reads a granted Secret through its name-selected watch and follows its changes", func() {
 		found, complete := store.Any(func(map[string][]byte) bool { return true })
-		Expect(found || complete).To(BeFalse(), "before Set nothing is known, not even that nothing is kept")
+		Expect(found || complete).To(BeFalse(), "before Ready nothing is known, not even that nothing is kept")
 		store.Set(ctx, map[types.NamespacedName]bool{key("granted"): true})
+		store.Ready()
 		var s corev1.Secret
 		Expect(store.Get(ctx, key("granted"), &s)).To(Succeed())
 		Expect(s.Data).To(HaveKeyWithValue("github", []byte("team-secret")))
@@ -95,6 +96,7 @@ var _ = Describe("Store", func() {
 
 	It("answers NotFound for a granted Secret that does not exist, Forbidden for one not granted", func() {
 		store.Set(ctx, map[types.NamespacedName]bool{key("granted-but-absent"): true, key("not-granted"): true})
+		store.Ready()
 		Expect(apierrors.IsNotFound(store.Get(ctx, key("granted-but-absent"), &corev1.Secret{}))).To(BeTrue())
 		Expect(apierrors.IsForbidden(store.Get(ctx, key("not-granted"), &corev1.Secret{}))).To(BeTrue())
 		found, complete := store.Any(func(map[string][]byte) bool { return true })

@@ -101,6 +101,7 @@ func (w *Watcher) Start(ctx context.Context) error {
 			handler toolscache.ResourceEventHandler
 		}{&corev1.Namespace{}, resync})
 	}
+	var seen []toolscache.InformerSynced
 	for _, o := range watched {
 		inf, err := w.Cache.GetInformer(ctx, o.obj)
 		if err != nil && ctx.Err() != nil {
@@ -109,12 +110,17 @@ func (w *Watcher) Start(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("watching %T for webhookSecrets: %w", o.obj, err)
 		}
-		if _, err := inf.AddEventHandler(o.handler); err != nil {
+		reg, err := inf.AddEventHandler(o.handler)
+		if err != nil {
 			return fmt.Errorf("watching %T for webhookSecrets: %w", o.obj, err)
 		}
+		seen = append(seen, reg.HasSynced)
 	}
-	if w.Cache.WaitForCacheSync(ctx) {
+	// The Store is complete only once every GitRepo the cache listed has
+	// reached the handlers, not merely the cache.
+	if w.Cache.WaitForCacheSync(ctx) && toolscache.WaitForCacheSync(ctx.Done(), seen...) {
 		w.resync()
+		w.Store.Ready()
 	}
 	<-ctx.Done()
 	w.Store.Set(context.Background(), nil)

@@ -73,7 +73,12 @@ var _ = Describe("Watcher", func() {
 		go func() { done <- w.Start(ctx) }()
 
 		key := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
-		Eventually(store.Watched).Should(ConsistOf(key("s1")))
+		complete := func() bool {
+			_, complete := store.Any(func(map[string][]byte) bool { return false })
+			return complete
+		}
+		Eventually(complete).Should(BeTrue(), "complete once every GitRepo was seen and s1's watch listed")
+		Expect(store.Watched()).To(ConsistOf(key("s1")), "complete means every Secret to keep is kept")
 
 		By("labelling a GitRepo into the targets")
 		unlabelled.Labels = teamA
