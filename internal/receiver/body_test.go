@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -252,5 +253,182 @@ func TestDeclaredLengthIsNotReservedUpFront(t *testing.T) {
 	}
 	if stalledRec.code != http.StatusBadRequest {
 		t.Fatalf("the stalled body, cut short: got %d %s, want 400", stalledRec.code, stalledRec.body.String())
+	}
+}
+
+// Header-only connections: each declares a large body (or sends it chunked)
+// and then sends nothing. readBody reserves its first 64 KiB buffer before a
+// byte arrives, so with the default 64 MiB budget 1,024 such connections
+// (cheap: no bytes, held up to the 60 s read timeout) answer every real
+// delivery 503. A client must be charged for what it has sent: here none.
+func TestStalledDeclarationsHoldNoBudget(t *testing.T) {
+	d := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}
+	const stalls = 16
+	const limit = stalls * firstChunk
+	for name, declared := range map[string]int64{"declared the whole budget": limit, "chunked": -1} {
+		t.Run(name, func(t *testing.T) {
+			h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+				MaxInflightBytes: limit}).Handler()
+			release := make(chan struct{})
+			var wg sync.WaitGroup
+			for range stalls {
+				stalled := &stalledBody{started: make(chan struct{}), release: release}
+				hdr, _ := d.Build()
+				req, _ := http.NewRequest(http.MethodPost, "/", stalled)
+				req.Header, req.ContentLength = hdr, declared
+				rec := &recorder{header: http.Header{}}
+				served := make(chan struct{})
+				wg.Go(func() {
+					defer close(served)
+					h.ServeHTTP(rec, req)
+				})
+				select {
+				case <-stalled.started:
+				case <-served:
+					close(release)
+					t.Fatalf("a stalled request was answered %d %s before its body was read", rec.code, rec.body.String())
+				}
+			}
+			hdr, body := d.Build()
+			req, _ := http.NewRequest(http.MethodPost, "/", io.NopCloser(bytes.NewReader(body)))
+			req.Header, req.ContentLength = hdr, int64(len(body))
+			rec := &recorder{header: http.Header{}}
+			h.ServeHTTP(rec, req)
+			close(release)
+			wg.Wait()
+			if rec.code != http.StatusOK {
+				t.Fatalf("a %d-byte delivery beside %d connections that sent no body byte: got %d %s, want 200",
+					len(body), stalls, rec.code, rec.body.String())
+			}
+		})
+	}
+}
+
+// partBody sends n bytes, then stalls until released.
+type partBody struct {
+	n       int
+	stalled chan struct{}
+	release chan struct{}
+}
+
+func (p *partBody) Read(b []byte) (int, error) {
+	if p.n > 0 {
+		k := min(p.n, len(b))
+		p.n -= k
+		return k, nil
+	}
+	if p.stalled != nil {
+		close(p.stalled)
+		p.stalled = nil
+	}
+	<-p.release
+	return 0, io.ErrUnexpectedEOF
+}
+
+func (p *partBody) Close() error { return nil }
+
+// A body refused part way (its next buffer does not fit) is drained at the
+// sender's pace, up to the 60 s read timeout, while its request still holds
+// the reservation of the buffer it no longer keeps: refused requests go on
+// taking the budget the next deliveries need.
+func TestDrainedBodyHoldsNoBudget(t *testing.T) {
+	d := gitsim.Delivery{Provider: "github", Event: "push", Payload: fixture(t, "github/push.json"), Secret: secretOf("github")}
+	hdr, body := d.Build()
+	// The refused body's first buffer fits, its second does not; the
+	// delivery fits once that first buffer is given back.
+	limit := int64(firstChunk + len(body) - 1)
+	h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+		MaxInflightBytes: limit}).Handler()
+
+	part := &partBody{n: firstChunk, stalled: make(chan struct{}), release: make(chan struct{})}
+	req, _ := http.NewRequest(http.MethodPost, "/", part)
+	req.Header, req.ContentLength = hdr, limit
+	refused := &recorder{header: http.Header{}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(refused, req)
+	}()
+	select {
+	case <-part.stalled: // refused at the second buffer, draining
+	case <-done:
+		t.Fatalf("the body over the budget was answered %d %s without a drain", refused.code, refused.body.String())
+	}
+
+	hdr, body = d.Build()
+	req, _ = http.NewRequest(http.MethodPost, "/", io.NopCloser(bytes.NewReader(body)))
+	req.Header, req.ContentLength = hdr, int64(len(body))
+	rec := &recorder{header: http.Header{}}
+	h.ServeHTTP(rec, req)
+	close(part.release)
+	<-done
+	if refused.code != http.StatusServiceUnavailable {
+		t.Fatalf("the body over the budget: got %d %s, want 503", refused.code, refused.body.String())
+	}
+	if rec.code != http.StatusOK {
+		t.Fatalf("a delivery beside a refused body being drained: got %d %s, want 200", rec.code, rec.body.String())
+	}
+}
+
+// barrierBody sends its first n bytes, waits until every body of its group
+// has sent theirs, then sends the rest.
+type barrierBody struct {
+	data    []byte
+	pos, n  int
+	arrived *sync.WaitGroup
+	once    sync.Once
+	all     chan struct{}
+}
+
+func (b *barrierBody) Read(p []byte) (int, error) {
+	if b.pos == b.n {
+		b.once.Do(b.arrived.Done)
+		<-b.all
+	}
+	if b.pos == len(b.data) {
+		return 0, io.EOF
+	}
+	end := len(b.data)
+	if b.pos < b.n {
+		end = b.n
+	}
+	k := copy(p, b.data[b.pos:end])
+	b.pos += k
+	return k, nil
+}
+
+func (b *barrierBody) Close() error { return nil }
+
+// The default in-flight budget is two bodies of the full size limit, but
+// two signed full-size deliveries arriving together no longer both fit:
+// each reaches a 16 MiB buffer, the first grows to 25 MiB (holding both of
+// its buffers while it copies), and the second's growth step then passes
+// 64 MiB, so it is answered 503 though the budget is sized for both.
+func TestTwoFullSizeDeliveriesFitTheDefaultBudget(t *testing.T) {
+	h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{}}).Handler()
+	prefix := `{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567",` +
+		`"repository":{"clone_url":"https://github.com/org/app"},"pad":"`
+	payload := append([]byte(prefix), bytes.Repeat([]byte("a"), DefaultMaxBodyBytes-len(prefix)-2)...)
+	payload = append(payload, `"}`...)
+	hdr, body := gitsim.Delivery{Provider: "github", Event: "push", Payload: payload, Secret: secretOf("github")}.Build()
+	if len(body) != DefaultMaxBodyBytes {
+		t.Fatalf("body is %d bytes, want %d", len(body), DefaultMaxBodyBytes)
+	}
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	all := make(chan struct{})
+	go func() { arrived.Wait(); close(all) }()
+	recs := []*recorder{{header: http.Header{}}, {header: http.Header{}}}
+	var wg sync.WaitGroup
+	for _, rec := range recs {
+		req, _ := http.NewRequest(http.MethodPost, "/", &barrierBody{data: body, n: 16 << 20, arrived: &arrived, all: all})
+		req.Header, req.ContentLength = hdr.Clone(), int64(len(body))
+		wg.Go(func() { h.ServeHTTP(rec, req) })
+	}
+	wg.Wait()
+	for i, rec := range recs {
+		if rec.code == http.StatusServiceUnavailable {
+			t.Errorf("full-size delivery %d of 2: got 503 %s", i, rec.body.String())
+		}
 	}
 }

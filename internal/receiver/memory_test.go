@@ -192,3 +192,65 @@ func storeMax(a *atomic.Uint64, v uint64) {
 		}
 	}
 }
+
+// TestDeferredFileListsBoundedMemory: once a GitRepo in the targets names a
+// spec.webhookSecret with a github key (an ordinary setup), a GitHub push
+// with any made-up signature is deferred to it and parsed before anything
+// verifies it. A full-size payload listing millions of one-byte changed
+// files costs the parser a []string many times the body, outside the
+// in-flight budget: one such unauthenticated request passes heapBound.
+func TestDeferredFileListsBoundedMemory(t *testing.T) {
+	const clients = 1
+	srv := httptest.NewServer(NewServer(Options{
+		Settings:       StaticSettings{Secrets: allSecrets()},
+		GitRepoSecrets: staticGitRepoSecrets{{"github": []byte("team-secret")}},
+		Dispatcher:     &fakeDispatcher{},
+		Logger:         logr.Discard(),
+	}).Handler())
+	defer srv.Close()
+	transport := &http.Transport{MaxConnsPerHost: clients, DisableCompression: true}
+	defer transport.CloseIdleConnections()
+	hc := &http.Client{Transport: transport}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var peak peakMem
+	stopSampling := peak.sample(5*time.Millisecond, func() { cancel() })
+	hdr, _ := gitsim.Delivery{Provider: "github", Event: "push", Payload: []byte(`{}`), Secret: []byte("guess")}.Build()
+	prefix := `{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567",` +
+		`"repository":{"clone_url":"https://github.com/org/app"},"commits":[{"added":["a"`
+	const suffix = `]}]}`
+	var wg sync.WaitGroup
+	codes := make([]int, clients)
+	for i := range clients {
+		wg.Go(func() {
+			files := io.LimitReader(repeater(`,"a"`), DefaultMaxBodyBytes-int64(len(prefix)+len(suffix)))
+			body := io.MultiReader(strings.NewReader(prefix), files, strings.NewReader(suffix))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/", body)
+			req.Header, req.ContentLength = hdr.Clone(), DefaultMaxBodyBytes
+			resp, err := hc.Do(req)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	stopSampling()
+	t.Logf("answers %v; peak HeapInuse %d MiB", codes, peak.heapInuse.Load()>>20)
+	if p := peak.heapInuse.Load(); p >= heapBound {
+		t.Fatalf("peak HeapInuse %d MiB serving %d unauthenticated requests, want under %d MiB", p>>20, clients, heapBound>>20)
+	}
+}
+
+// repeater is an endless repetition of s.
+type repeater string
+
+func (s repeater) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = s[i%len(s)]
+	}
+	return len(p) - len(p)%len(s), nil
+}

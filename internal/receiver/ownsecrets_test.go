@@ -245,3 +245,31 @@ func TestAzureTestButtonAndEvents(t *testing.T) {
 		t.Fatalf("pull request event: got %d %s", r.code, r.raw)
 	}
 }
+
+// A wrongly signed delivery must get the same refusal whether or not some
+// GitRepo in the targets names a spec.webhookSecret with a key for its
+// provider: otherwise anyone who can reach the URL learns that one does
+// (the deferred refusal adds "no matched GitRepo's spec.webhookSecret
+// verifies it either", and a ping or ignored event does not).
+func TestUnverifiedRefusalSaysNothingOfGitRepoSecrets(t *testing.T) {
+	ghPush := fixture(t, "github/push.json")
+	nothing := func(context.Context, push.Request) (push.Result, error) {
+		return push.Result{Unmatched: "no GitRepo matched"}, nil
+	}
+	reasons := map[string]string{}
+	for name, own := range map[string]GitRepoSecrets{
+		"no GitRepo secrets":        nil,
+		"a GitRepo's github secret": staticGitRepoSecrets{{"github": []byte("team-secret")}},
+	} {
+		ts := newTestServer(t, StaticSettings{Secrets: allSecrets()}, Options{GitRepoSecrets: own})
+		ts.d.fn = nothing
+		r := do(t, gitsim.Delivery{Provider: "github", Event: "push", Payload: ghPush, Secret: []byte("guess")}.Request(ts.URL))
+		if r.code != http.StatusUnauthorized {
+			t.Fatalf("%s: got %d %s, want 401", name, r.code, r.raw)
+		}
+		reasons[name] = r.body.Reason
+	}
+	if a, b := reasons["no GitRepo secrets"], reasons["a GitRepo's github secret"]; a != b {
+		t.Fatalf("the refusal tells GitRepo secrets apart:\n without: %q\n with:    %q", a, b)
+	}
+}

@@ -19,10 +19,13 @@ package webhooksecret
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	fleet "github.com/rancher/fleet/pkg/apis/fleet.cattle.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -112,5 +115,37 @@ var _ = Describe("Store", func() {
 		store.Set(ctx, nil)
 		Expect(store.Watched()).To(BeEmpty())
 		Expect(errors.Is(store.Get(ctx, key("granted"), &corev1.Secret{}), ErrNotWatched)).To(BeTrue())
+	})
+})
+
+var _ = Describe("Store, a webhookSecret name the API server cannot list", func() {
+	// A tenant who may create GitRepos in the targets picks spec.webhookSecret
+	// freely (Fleet's CRD has no maxLength). A name whose name-selected list
+	// URL is over the API server's header limit is refused on every attempt
+	// with an error that is neither Forbidden nor Unauthorized: the watch
+	// never lists it. That is an answer ("not readable"), not a reason for
+	// every delivery to wait for it.
+	It("does not keep the Store incomplete, nor Get undecided, forever", func() {
+		ns := newNamespace()
+		huge := strings.Repeat("a", 1100<<10)
+		gr := &fleet.GitRepo{ObjectMeta: metav1.ObjectMeta{Name: "tenant", Namespace: ns},
+			Spec: fleet.GitRepoSpec{Repo: "https://github.com/org/shared", WebhookSecret: huge}}
+		Expect(k8s.Create(context.Background(), gr)).To(Succeed(), "the GitRepo can be created")
+
+		// Discard: the watch errors quote the megabyte-long list URL.
+		store := NewStore(kubernetes.NewForConfigOrDie(cfg), logr.Discard())
+		store.Wait = 2 * time.Second
+		ctx, cancel := context.WithCancel(context.Background())
+		DeferCleanup(cancel)
+		key := types.NamespacedName{Namespace: ns, Name: huge}
+		store.Set(ctx, map[types.NamespacedName]bool{key: true})
+
+		Eventually(func() bool {
+			_, complete := store.Any(func(map[string][]byte) bool { return false })
+			return complete
+		}, 10*time.Second).Should(BeTrue(), "the Store stays incomplete: every unverified delivery gets 503")
+		err := store.Get(ctx, key, &corev1.Secret{})
+		Expect(errors.Is(err, ErrNotWatched)).To(BeFalse(),
+			"Get stays undecided: every push to the GitRepo's repo waits Store.Wait and is answered 503 for every tenant")
 	})
 })
