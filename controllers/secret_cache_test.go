@@ -82,9 +82,9 @@ var _ = Describe("The operator's Secret cache", Ordered, func() {
 		}, timeout, interval).Should(Succeed())
 
 		// A receiver that stops referencing it stops the watch.
-		w := getWR(ns, "cached")
-		w.Spec.Providers = v1alpha1.Providers{GitHub: &v1alpha1.ProviderSecret{Generate: true}}
-		Expect(k8sClient.Update(ctx, w)).To(Succeed())
+		updateWR(ns, "cached", func(w *v1alpha1.WebhookReceiver) {
+			w.Spec.Providers = v1alpha1.Providers{GitHub: &v1alpha1.ProviderSecret{Generate: true}}
+		})
 		Eventually(func() bool {
 			_, synced := reconciler.secrets.get(key(ns, "gh-cache"))
 			return synced

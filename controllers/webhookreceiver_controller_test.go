@@ -31,6 +31,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -57,6 +58,16 @@ func getWR(ns, name string) *v1alpha1.WebhookReceiver {
 	wr := &v1alpha1.WebhookReceiver{}
 	Expect(k8sClient.Get(ctx, key(ns, name), wr)).To(Succeed())
 	return wr
+}
+
+// updateWR changes a WebhookReceiver's spec with change, reading it again
+// on a conflict: the controller writes its status meanwhile.
+func updateWR(ns, name string, change func(*v1alpha1.WebhookReceiver)) {
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		wr := getWR(ns, name)
+		change(wr)
+		return k8sClient.Update(ctx, wr)
+	})).To(Succeed())
 }
 
 // eventuallyCondition waits for a condition with status and reason, for the
@@ -346,16 +357,16 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(k8sClient.Get(ctx, key(ns, "gitjob-webhook"), s)).To(Succeed())
 		gitlab := string(s.Data["gitlab"])
 
-		wr := getWR(ns, "nginx")
-		wr.Spec.Receiver.Replicas = ptr.To[int32](2)
-		wr.Spec.Path = "/hooks"
-		wr.Spec.Providers.Gitea = nil
-		Expect(k8sClient.Update(ctx, wr)).To(Succeed())
+		updateWR(ns, "nginx", func(wr *v1alpha1.WebhookReceiver) {
+			wr.Spec.Receiver.Replicas = ptr.To[int32](2)
+			wr.Spec.Path = "/hooks"
+			wr.Spec.Providers.Gitea = nil
+		})
 		eventuallyReady(ns, "nginx")
 
 		pdb := &policyv1.PodDisruptionBudget{}
 		Expect(k8sClient.Get(ctx, key(ns, "nginx-receiver"), pdb)).To(Succeed())
-		expectControlled(pdb, wr)
+		expectControlled(pdb, getWR(ns, "nginx"))
 		ing := &networkingv1.Ingress{}
 		Expect(k8sClient.Get(ctx, key(ns, "nginx"), ing)).To(Succeed())
 		Expect(ing.Spec.Rules[0].HTTP.Paths[0].Path).To(Equal("/hooks(/|$)(.*)"))
@@ -364,9 +375,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		Expect(s.Data).NotTo(HaveKey("gitea"))
 		Expect(getWR(ns, "nginx").Status.ReadyReplicas).To(Equal(int32(2)))
 
-		wr = getWR(ns, "nginx")
-		wr.Spec.Receiver.Replicas = ptr.To[int32](1)
-		Expect(k8sClient.Update(ctx, wr)).To(Succeed())
+		updateWR(ns, "nginx", func(wr *v1alpha1.WebhookReceiver) { wr.Spec.Receiver.Replicas = ptr.To[int32](1) })
 		Eventually(func() error {
 			return k8sClient.Get(ctx, key(ns, "nginx-receiver"), &policyv1.PodDisruptionBudget{})
 		}, timeout, interval).Should(Satisfy(apierrors.IsNotFound))
@@ -444,9 +453,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 
 	It("is Stalled for a generic IngressClass with a path, and for an unknown IngressClass until it exists", func() {
 		Expect(k8sClient.Create(ctx, ingressWR(ns, "generic", "nginx", "/gitjob"))).To(Succeed())
-		wr := getWR(ns, "generic")
-		wr.Spec.Ingress.Flavor = v1alpha1.FlavorGeneric
-		Expect(k8sClient.Update(ctx, wr)).To(Succeed())
+		updateWR(ns, "generic", func(wr *v1alpha1.WebhookReceiver) { wr.Spec.Ingress.Flavor = v1alpha1.FlavorGeneric })
 		w := eventuallyCondition(ns, "generic", v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonPathNotSupported)
 		Expect(meta.FindStatusCondition(w.Status.Conditions, v1alpha1.ConditionStalled).Message).To(ContainSubstring("generic"))
 
@@ -514,9 +521,7 @@ var _ = Describe("WebhookReceiver controller", Ordered, func() {
 		wr.Spec.Targets.NamespaceSelector = &metav1.LabelSelector{}
 		Expect(k8sClient.Create(ctx, wr)).To(Succeed())
 		eventuallyReady("cross-ok", "flip")
-		wr = getWR("cross-ok", "flip")
-		wr.Spec.Targets.NamespaceSelector = nil
-		Expect(k8sClient.Update(ctx, wr)).To(Succeed())
+		updateWR("cross-ok", "flip", func(wr *v1alpha1.WebhookReceiver) { wr.Spec.Targets.NamespaceSelector = nil })
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, key("", "webhook-receiver.cross-ok.flip"), &rbacv1.ClusterRoleBinding{})).To(Satisfy(apierrors.IsNotFound))
 			g.Expect(k8sClient.Get(ctx, key("cross-ok", "flip-receiver-gitrepos"), &rbacv1.RoleBinding{})).To(Succeed())

@@ -25,6 +25,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/webhook-operator/webhook-operator/internal/push"
@@ -82,6 +83,13 @@ func (m *matcher) verifySecret(ctx context.Context, gr *fleet.GitRepo) string {
 		return why
 	}
 	why := ""
+	if len(validation.IsDNS1123Subdomain(k.name)) > 0 {
+		// Fleet's CRD lets spec.webhookSecret be anything; no Secret can
+		// have this name, and the name itself is not repeated.
+		why = "spec.webhookSecret is not a valid Secret name"
+		m.verified = setVerified(m.verified, k, why)
+		return why
+	}
 	var s corev1.Secret
 	err := m.secrets.Get(ctx, types.NamespacedName{Namespace: k.namespace, Name: k.name}, &s)
 	switch {
@@ -106,11 +114,17 @@ func (m *matcher) verifySecret(ctx context.Context, gr *fleet.GitRepo) string {
 	default:
 		why = m.verifyWith(k.name, s.Data)
 	}
-	if m.verified == nil {
-		m.verified = map[secretCheck]string{}
-	}
-	m.verified[k] = why
+	m.verified = setVerified(m.verified, k, why)
 	return why
+}
+
+// setVerified records a check's outcome, making the map when needed.
+func setVerified(verified map[secretCheck]string, k secretCheck, why string) map[secretCheck]string {
+	if verified == nil {
+		verified = map[secretCheck]string{}
+	}
+	verified[k] = why
+	return verified
 }
 
 func (m *matcher) verifyWith(name string, data map[string][]byte) string {

@@ -25,9 +25,9 @@ import (
 	"sync"
 )
 
-// firstChunk is the buffer a body of unknown length starts with; it doubles
-// from there.
-const firstChunk = 64 << 10
+// firstChunk is the largest buffer a body starts with, once its first byte
+// has arrived (most pushes fit); it doubles from there.
+const firstChunk = 16 << 10
 
 // budget bounds the bytes the bodies of in-flight requests hold, so that
 // hostile load costs at most that much memory: a request that would go over
@@ -73,10 +73,12 @@ func (h *handler) hold(d *delivery, n int64) bool {
 }
 
 // readBody reads the body within the size limit and the in-flight budget.
-// Its buffer starts at firstChunk and doubles as bytes arrive, reserving
-// each new buffer before it is made, so a client is charged for what it
-// has sent, not for what it declared: a declared Content-Length only caps
-// the buffer (and one larger than the whole budget is refused unread).
+// Nothing is reserved until the first byte arrives; then the buffer starts
+// at firstChunk (or the declared length, if smaller) and doubles as bytes
+// arrive, each new buffer reserved before it is made. So a client is
+// charged for what it has sent, never for what it declared: a declared
+// Content-Length only caps the buffer, and one larger than the whole
+// budget is refused unread.
 func (h *handler) readBody(d *delivery) ([]byte, bool) {
 	src := http.MaxBytesReader(d.w, d.r.Body, h.maxBody)
 	most, declared := h.maxBody+1, d.r.ContentLength
@@ -85,6 +87,14 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 			return nil, h.hold(d, declared)
 		}
 		most = declared
+	}
+	var first [1]byte
+	n, err := io.ReadFull(src, first[:])
+	switch {
+	case errors.Is(err, io.EOF) && declared <= 0:
+		return nil, true // empty
+	case err != nil:
+		return nil, h.bodyError(d, err)
 	}
 	var buf []byte
 	for {
@@ -96,17 +106,14 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 				return nil, h.bodyError(d, &http.MaxBytesError{Limit: h.maxBody})
 			}
 			if !h.grow(d, &buf, min(max(2*int64(cap(buf)), firstChunk), most)) {
-				if len(buf) > 0 {
-					// Refused part way: read the rest without keeping it, so
-					// the sender gets its 503 rather than a connection
-					// closed under its upload.
-					_, _ = io.Copy(io.Discard, src)
-				}
+				h.drain(d, src, len(buf) > 0)
 				return nil, false
 			}
+			buf = append(buf, first[:n]...)
+			n = 0
 		}
-		n, err := src.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
+		k, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
 		switch {
 		case errors.Is(err, io.EOF) && declared > 0 && int64(len(buf)) < declared:
 			return nil, h.bodyError(d, io.ErrUnexpectedEOF)
@@ -118,18 +125,29 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 	}
 }
 
-// grow replaces *buf with a buffer of capacity next holding the same bytes,
-// reserving it first; the old buffer is garbage then, so its reservation
-// is given back.
+// drain follows a refusal part way through a body: the buffer is dropped
+// and its reservation given back, then the rest is read without being kept,
+// so the sender gets its 503 rather than a connection closed under its
+// upload. A body refused before its first byte is left unread.
+func (h *handler) drain(d *delivery, src io.Reader, started bool) {
+	h.inflight.give(d.held)
+	d.held = 0
+	if started {
+		_, _ = io.Copy(io.Discard, src)
+	}
+}
+
+// grow replaces *buf with a buffer of capacity next holding the same bytes.
+// The budget is charged what the body holds after the step, next: the old
+// buffer is garbage once copied, so only the difference is reserved (the
+// copy's moment of holding both is not charged, or two bodies of the full
+// size limit could not grow side by side within a budget that holds both).
 func (h *handler) grow(d *delivery, buf *[]byte, next int64) bool {
-	if !h.hold(d, next) {
+	if !h.hold(d, next-int64(cap(*buf))) {
 		return false
 	}
 	grown := make([]byte, len(*buf), next)
 	copy(grown, *buf)
-	old := int64(cap(*buf))
-	h.inflight.give(old)
-	d.held -= old
 	*buf = grown
 	return true
 }

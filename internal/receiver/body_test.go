@@ -342,7 +342,7 @@ func TestDrainedBodyHoldsNoBudget(t *testing.T) {
 
 	part := &partBody{n: firstChunk, stalled: make(chan struct{}), release: make(chan struct{})}
 	req, _ := http.NewRequest(http.MethodPost, "/", part)
-	req.Header, req.ContentLength = hdr, limit
+	req.Header, req.ContentLength = hdr, 0 // unknown: chunked
 	refused := &recorder{header: http.Header{}}
 	done := make(chan struct{})
 	go func() {

@@ -59,11 +59,15 @@ func (h *handler) deferToOwnSecrets(d *delivery, code int, reason string) bool {
 		d.ownSecretsOnly, d.refusal, d.refusalCode = true, reason, code
 		return true
 	case !complete && !errors.Is(refusedByHeaders(d, nil), provider.ErrMissingSignature):
-		code, reason = http.StatusServiceUnavailable, reason+"; the GitRepos' own webhookSecrets are not all loaded yet, retry later"
+		code, reason = http.StatusServiceUnavailable, reason+"; "+secretsLoading
 	}
 	d.refuse(code, reason)
 	return false
 }
+
+// secretsLoading ends the reason of a 503 given while the GitRepos' own
+// Secrets are not all loaded.
+const secretsLoading = "the GitRepos' own webhookSecrets are not all loaded yet, retry later"
 
 // refuse answers a refusal, with Retry-After when it is 503.
 func (d *delivery) refuse(code int, reason string) {
@@ -74,10 +78,24 @@ func (d *delivery) refuse(code int, reason string) {
 }
 
 // serveOwnSecrets serves a delivery deferred to the GitRepos' own secrets.
-// Whatever does not end in a triggered GitRepo gets the receiver's refusal,
-// as if it had been refused at once: pings, ignored events and malformed
-// payloads included, so an unverified sender learns nothing from the answer.
+// Its payload is parsed only once one of those Secrets verifies it, so an
+// unverified sender never gets its JSON read. Whatever does not end in a
+// triggered GitRepo gets the receiver's refusal, as if it had been refused
+// at once: pings, ignored events and malformed payloads included, so an
+// unverified sender learns nothing from the answer.
 func (h *handler) serveOwnSecrets(d *delivery) {
+	found, complete := h.gitRepoSecrets.Any(func(data map[string][]byte) bool {
+		secret, ok := provider.SecretFromData(d.p, data)
+		return ok && d.p.Verify(d.r.Header, d.body, d.payload, secret) == nil
+	})
+	if !found {
+		code, reason := d.refusalCode, d.refusal
+		if !complete {
+			code, reason = http.StatusServiceUnavailable, reason+"; "+secretsLoading
+		}
+		d.refuse(code, reason)
+		return
+	}
 	events, kind, err := d.p.Parse(d.event, d.payload)
 	var live []push.Event
 	if err == nil && kind == provider.KindPush {
@@ -102,7 +120,9 @@ func (h *handler) serveOwnSecrets(d *delivery) {
 func (d *delivery) respondOwnSecrets(res push.Result) {
 	if len(res.Written)+len(res.Pending) == 0 {
 		d.log.Info("delivery verifies with no matched GitRepo's own secret", "unmatched", res.Unmatched, "skipped", len(res.Skipped))
-		d.refuse(d.refusalCode, d.refusal+"; no matched GitRepo's spec.webhookSecret verifies it either")
+		// The same refusal as without GitRepo secrets: the answer must not
+		// tell an unverified sender that some exist.
+		d.refuse(d.refusalCode, d.refusal)
 		return
 	}
 	code, resp := http.StatusOK, &d.resp

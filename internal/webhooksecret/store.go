@@ -35,6 +35,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -97,6 +98,9 @@ func (s *Store) Set(ctx context.Context, want map[types.NamespacedName]bool) {
 		}
 	}
 	for key := range want {
+		if !validName(key.Name) {
+			continue // no such Secret can exist: Get answers NotFound
+		}
 		if _, ok := s.watches[key]; !ok {
 			s.watches[key] = s.start(ctx, key)
 			s.log.V(1).Info("watching a webhookSecret", "secret", key.String())
@@ -173,6 +177,9 @@ func (s *Store) Get(ctx context.Context, key client.ObjectKey, obj client.Object
 	if !ok {
 		return fmt.Errorf("webhooksecret: Get of %T, want *corev1.Secret", obj)
 	}
+	if !validName(key.Name) {
+		return apierrors.NewNotFound(corev1.Resource("secrets"), clipName(key.Name))
+	}
 	var res error
 	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, s.Wait, true, func(context.Context) (bool, error) {
 		w := s.watchOf(key)
@@ -233,4 +240,19 @@ func (s *Store) Any(f func(data map[string][]byte) bool) (found, complete bool) 
 		}
 	}
 	return false, complete
+}
+
+// validName says whether a Secret could be called name. A GitRepo may name
+// anything in spec.webhookSecret (Fleet's CRD does not bound it); a name
+// no Secret can have is not watched, as its watch could never list it.
+func validName(name string) bool {
+	return len(validation.IsDNS1123Subdomain(name)) == 0
+}
+
+// clipName keeps errors about an invalid name short.
+func clipName(name string) string {
+	if len(name) > 64 {
+		return name[:64] + "..."
+	}
+	return name
 }

@@ -139,6 +139,7 @@ var _ = Describe("Store, a webhookSecret name the API server cannot list", func(
 		DeferCleanup(cancel)
 		key := types.NamespacedName{Namespace: ns, Name: huge}
 		store.Set(ctx, map[types.NamespacedName]bool{key: true})
+		store.Ready()
 
 		Eventually(func() bool {
 			_, complete := store.Any(func(map[string][]byte) bool { return false })

@@ -63,6 +63,9 @@ func TestChangedFiles(t *testing.T) {
 		"25 commits: cut by every provider": {push: gitsim.Push{Commits: commits(25)}},
 		"5 commits: Gogs may have cut, Gitea says the total": {push: gitsim.Push{Commits: commits(5)},
 			want: each([]string{"github", "gitlab", "gitea"}, want{files: paths(5), complete: true})},
+		"more files than kept: incomplete": {push: gitsim.Push{Commits: []gitsim.Commit{{Added: manyFiles(provider.MaxChangedFiles + 1)}}}},
+		"as many files as kept": {push: gitsim.Push{Commits: []gitsim.Commit{{Added: manyFiles(provider.MaxChangedFiles)}}},
+			want: each(fileLists, want{files: manyFiles(provider.MaxChangedFiles), complete: true})},
 		"6 commits: Gitea cut at 5": {push: gitsim.Push{Commits: commits(6)},
 			want: each([]string{"github", "gitlab"}, want{files: paths(6), complete: true})},
 	}
@@ -112,5 +115,14 @@ func paths(n int) []string {
 		out[i] = fmt.Sprintf("apps/%d/x.yaml", i)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// manyFiles is n distinct paths, sorted.
+func manyFiles(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("f/%06d.yaml", i)
+	}
 	return out
 }

@@ -46,12 +46,20 @@ type changedFiles struct {
 	files []string
 	// commits is how many commits the payload listed.
 	commits int
+	// overflow: the lists named more than maxChangedFiles files.
+	overflow bool
 }
+
+// maxChangedFiles bounds the files kept from one payload. A string header
+// per listed file can cost several times the bytes that list it, outside
+// the in-flight body budget; past the bound the list counts as incomplete,
+// so path-aware targets trigger every GitRepo (as for a truncated list).
+const maxChangedFiles = 10000
 
 // read reads a commits array (or null). A repeated key replaces what was
 // read, as with encoding/json.
 func (c *changedFiles) read(r *jsonread.Reader) error {
-	c.files, c.commits = c.files[:0], 0
+	c.files, c.commits, c.overflow = c.files[:0], 0, false
 	return r.Array(func(r *jsonread.Reader) error {
 		c.commits++
 		return r.Object(func(r *jsonread.Reader, key []byte) error {
@@ -65,6 +73,10 @@ func (c *changedFiles) read(r *jsonread.Reader) error {
 }
 
 func (c *changedFiles) readFile(r *jsonread.Reader) error {
+	if len(c.files) >= maxChangedFiles {
+		c.overflow = true
+		return nil // skipped, still validated
+	}
 	s, err := r.String()
 	if s != "" {
 		c.files = append(c.files, s)
@@ -90,7 +102,7 @@ func (c *changedFiles) listed(total int64, listCap int) bool {
 // (an empty commit, or a merge whose lists a host leaves empty), so they
 // count as incomplete too.
 func (c *changedFiles) result(complete bool) ([]string, bool) {
-	if !complete || len(c.files) == 0 {
+	if !complete || c.overflow || len(c.files) == 0 {
 		return nil, false
 	}
 	slices.Sort(c.files)
