@@ -201,9 +201,15 @@ func (w *writer) patchStatus(ctx context.Context, gr *fleet.GitRepo, d *dueWrite
 }
 
 // target is the object a patch is sent to: name and namespace only, so the
-// patch body alone says what changes.
-func target(gr *fleet.GitRepo) *fleet.GitRepo {
-	return &fleet.GitRepo{ObjectMeta: metav1.ObjectMeta{Namespace: gr.Namespace, Name: gr.Name}}
+// patch body alone says what changes. It is metadata only, so the API
+// server answers with the GitRepo's metadata (protobuf) instead of the whole
+// object: decoding a full GitRepo (its status can be large) for every
+// write was the receiver's largest cost under load.
+func target(gr *fleet.GitRepo) *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{
+		TypeMeta:   metav1.TypeMeta{APIVersion: fleet.SchemeGroupVersion.String(), Kind: "GitRepo"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: gr.Namespace, Name: gr.Name},
+	}
 }
 
 // failureReason is the metric label of a failed write.

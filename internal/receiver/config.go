@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -104,6 +105,9 @@ type cacheSettings struct {
 	wr     types.NamespacedName
 	secret types.NamespacedName
 	log    logr.Logger
+	// snap serves reads once Ready has synced it, when reader is a cache
+	// (its Informers); until then, and for other readers, each read is a Get.
+	snap *snapshotter
 }
 
 // NewCacheSettings returns Settings backed by reader (normally the manager's
@@ -111,12 +115,16 @@ type cacheSettings struct {
 // namespace and its Secret secretName. A missing WebhookReceiver enables no
 // provider; a missing Secret holds no secret.
 func NewCacheSettings(reader client.Reader, name, namespace, secretName string) Settings {
-	return &cacheSettings{
+	s := &cacheSettings{
 		reader: reader,
 		wr:     types.NamespacedName{Namespace: namespace, Name: name},
 		secret: types.NamespacedName{Namespace: namespace, Name: secretName},
 		log:    logf.Log.WithName("receiver").WithName("settings"),
 	}
+	if _, ok := reader.(cache.Informers); ok {
+		s.snap = &snapshotter{wr: s.wr, secret: s.secret}
+	}
+	return s
 }
 
 // cacheReadTimeout bounds a cache read; it only waits when the informer has not
@@ -137,6 +145,10 @@ func (s *cacheSettings) get(key types.NamespacedName, obj client.Object) bool {
 
 // SecretFor implements Settings.
 func (s *cacheSettings) SecretFor(key string) ([]byte, bool) {
+	if snap, ok := s.snapshot(); ok {
+		v, ok := snap.secret[key]
+		return v, ok && len(v) > 0
+	}
 	var sec corev1.Secret
 	if !s.get(s.secret, &sec) {
 		return nil, false
@@ -146,6 +158,9 @@ func (s *cacheSettings) SecretFor(key string) ([]byte, bool) {
 }
 
 func (s *cacheSettings) receiver() (*v1alpha1.WebhookReceiver, bool) {
+	if snap, ok := s.snapshot(); ok {
+		return snap.wr, snap.wr != nil
+	}
 	var wr v1alpha1.WebhookReceiver
 	if !s.get(s.wr, &wr) {
 		return nil, false
@@ -187,6 +202,11 @@ func (s *cacheSettings) Unauthenticated(key string) ([]string, bool) {
 // their informers on first call and waits (bounded by ctx) for them to sync.
 // A WebhookReceiver or Secret that does not exist yet is not an error.
 func (s *cacheSettings) Ready(ctx context.Context) error {
+	if s.snap != nil {
+		if err := s.snap.watch(ctx, s.reader.(cache.Informers)); err != nil {
+			return err
+		}
+	}
 	for _, o := range []struct {
 		key types.NamespacedName
 		obj client.Object
@@ -195,5 +215,16 @@ func (s *cacheSettings) Ready(ctx context.Context) error {
 			return fmt.Errorf("reading %T %s: %w", o.obj, o.key, err)
 		}
 	}
+	if s.snap != nil && !s.snap.wait(ctx) {
+		return fmt.Errorf("the receiver's settings have not reached the receiver yet: %w", ctx.Err())
+	}
 	return nil
+}
+
+// snapshot is the synced snapshot, if there is one.
+func (s *cacheSettings) snapshot() (*snapshot, bool) {
+	if s.snap == nil {
+		return nil, false
+	}
+	return s.snap.load()
 }

@@ -112,6 +112,9 @@ func TestCacheSettings(t *testing.T) {
 	if err := settings.(readier).Ready(ctx); err != nil {
 		t.Fatalf("Ready: %v", err)
 	}
+	if _, ok := settings.(*cacheSettings).snapshot(); !ok {
+		t.Fatal("Ready returned before the settings snapshot synced: every request would read the cache")
+	}
 
 	// The field selector keeps every other Secret out of the cache.
 	if err := ca.Get(ctx, types.NamespacedName{Namespace: ns, Name: "unrelated"}, &corev1.Secret{}); err == nil {

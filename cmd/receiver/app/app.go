@@ -69,6 +69,7 @@ func Run(args []string) int {
 	bindAddr := fs.String("bind-address", receiver.DefaultBindAddress, "address the webhook endpoint binds to")
 	probeAddr := fs.String("health-probe-bind-address", ":8081", "address the health probe endpoint binds to")
 	metricsAddr := fs.String("metrics-bind-address", ":8082", "address the metrics endpoint binds to (0 disables it)")
+	pprofAddr := fs.String("pprof-bind-address", "0", "address Go's pprof endpoints bind to, for profiling (0, the default, disables them)")
 	maxBody := fs.Int64("max-body-bytes", receiver.DefaultMaxBodyBytes, "largest webhook body accepted; larger gets 413")
 	maxInflight := fs.Int64("max-inflight-bytes", receiver.DefaultMaxInflightBytes,
 		"bytes the bodies of webhooks being served may hold at once; beyond it a webhook gets 503 with Retry-After")
@@ -111,7 +112,7 @@ func Run(args []string) int {
 	log := ctrl.Log.WithName("receiver")
 	if err := serveReceiver(ctrl.SetupSignalHandler(), receiverFlags{
 		name: *name, namespace: *namespace, secretName: *secretName, kubeconfig: *kubeconfigPath,
-		bindAddr: *bindAddr, probeAddr: *probeAddr, metricsAddr: *metricsAddr,
+		bindAddr: *bindAddr, probeAddr: *probeAddr, metricsAddr: *metricsAddr, pprofAddr: *pprofAddr,
 		maxBody: *maxBody, maxInflight: *maxInflight, ackTimeout: *ackTimeout, maxPending: *maxPending, grace: *grace,
 	}); err != nil {
 		log.Error(err, "receiver failed")
@@ -133,11 +134,11 @@ func setGCPercent() {
 }
 
 type receiverFlags struct {
-	name, namespace, secretName, kubeconfig string
-	bindAddr, probeAddr, metricsAddr        string
-	maxBody, maxInflight                    int64
-	ackTimeout, grace                       time.Duration
-	maxPending                              int
+	name, namespace, secretName, kubeconfig     string
+	bindAddr, probeAddr, metricsAddr, pprofAddr string
+	maxBody, maxInflight                        int64
+	ackTimeout, grace                           time.Duration
+	maxPending                                  int
 }
 
 func serveReceiver(ctx context.Context, f receiverFlags) error {
@@ -173,6 +174,7 @@ func serveReceiver(ctx context.Context, f receiverFlags) error {
 		}),
 		Metrics:                metricsserver.Options{BindAddress: f.metricsAddr},
 		HealthProbeBindAddress: f.probeAddr,
+		PprofBindAddress:       f.pprofAddr,
 		// Runnables (the dispatcher's flush) finish within the grace period.
 		GracefulShutdownTimeout: ptr.To(f.grace + 5*time.Second),
 	})
@@ -302,7 +304,7 @@ func addWebhookServer(mgr manager.Manager, d push.Dispatcher, secrets *webhookse
 		MaxBodyBytes:     f.maxBody,
 		MaxInflightBytes: f.maxInflight,
 		AckTimeout:       f.ackTimeout,
-		Settings:         receiver.NewCacheSettings(mgr.GetClient(), f.name, f.namespace, f.secretName),
+		Settings:         receiver.NewCacheSettings(mgr.GetCache(), f.name, f.namespace, f.secretName),
 		Dispatcher:       d,
 		GitRepoSecrets:   secrets,
 		Logger:           log,
