@@ -93,6 +93,9 @@ var _ = Describe("a GitRepo's own spec.webhookSecret, with Fleet's precedence", 
 		Expect(webhookCommit(ns, "team")()).To(Equal(sha(2)))
 
 		By("a delivery signed with neither: 401, nothing named, nothing written")
+		// 503 until the receiver has seen every GitRepo and loaded their
+		// Secrets: only then is "no Secret verifies it" an answer.
+		Eventually(func() int { code, _ := send(s, p(4), "guess"); return code }).Should(Equal(http.StatusUnauthorized))
 		secretLists := api.count(http.MethodGet, "/api/v1/namespaces/"+ns+"/secrets")
 		for i := 4; i < 9; i++ {
 			code, out = send(s, p(i), "guess")
