@@ -47,25 +47,3 @@ func TestRepoIndexServesList(t *testing.T) {
 		t.Fatalf("List of an unknown repository = %d GitRepos, %v; want none", len(list.Items), err)
 	}
 }
-
-// TestRepoIndexServesNamespacedList: gitrepo.IndexRepoURL is a cache field
-// index, so a List by it scoped to one namespace (client.InNamespace, the
-// way controller-runtime's indexes are read for a namespaced receiver) must
-// find that namespace's GitRepos, not silently return none.
-func TestRepoIndexServesNamespacedList(t *testing.T) {
-	c, stop := memCache(t, 3, true)
-	defer stop()
-	want := fatGitRepo(1)
-	key, err := gitrepo.NormalizeURL(want.Spec.Repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list fleet.GitRepoList
-	err = c.List(context.Background(), &list, client.InNamespace(want.Namespace), client.MatchingFields{gitrepo.IndexRepoURL: key})
-	if err != nil {
-		t.Fatalf("listing by %s in namespace %s: %v", gitrepo.IndexRepoURL, want.Namespace, err)
-	}
-	if len(list.Items) != 1 || list.Items[0].Name != want.Name {
-		t.Fatalf("List by %s in namespace %s = %d GitRepos, want %s", key, want.Namespace, len(list.Items), want.Name)
-	}
-}

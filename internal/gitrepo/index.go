@@ -27,6 +27,9 @@ import (
 
 // IndexRepoURL is the cache field index holding each GitRepo's normalised
 // spec.repo, so finding a push's GitRepos is one map lookup.
+// The receiver's index holds cluster-wide keys only (one entry per GitRepo,
+// see dispatch.SetupIndexes): List by it without client.InNamespace and
+// filter namespaces afterwards; a List scoped to a namespace finds nothing.
 const IndexRepoURL = "spec.repo.normalized"
 
 // IndexFunc is the client.IndexerFunc for IndexRepoURL, on cache entries

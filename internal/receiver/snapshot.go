@@ -41,13 +41,20 @@ type snapshot struct {
 	secret map[string][]byte
 }
 
+// settingsKinds are the kinds a snapshot follows.
+func settingsKinds() []client.Object {
+	return []client.Object{&v1alpha1.WebhookReceiver{}, &corev1.Secret{}}
+}
+
 // snapshotter keeps a snapshot up to date from informer events.
 type snapshotter struct {
 	wr, secret types.NamespacedName
 
-	start  sync.Once
-	err    error
-	synced []toolscache.InformerSynced
+	// watching serialises watch; watched are the kinds whose handler is
+	// registered, synced their registrations' HasSynced.
+	watching sync.Mutex
+	watched  map[string]bool
+	synced   []toolscache.InformerSynced
 
 	mu    sync.Mutex // serialises updates of cur
 	cur   snapshot
@@ -55,29 +62,36 @@ type snapshotter struct {
 	snap  atomic.Pointer[snapshot]
 }
 
-// watch registers the event handlers once; later calls return the first
-// call's error.
+// watch registers the event handlers, each once. A kind whose informer
+// cannot be had yet (the API server unavailable at start) is tried again on
+// the next call, so a passing failure does not keep the receiver unready.
 func (s *snapshotter) watch(ctx context.Context, informers cache.Informers) error {
-	s.start.Do(func() {
-		for _, obj := range []client.Object{&v1alpha1.WebhookReceiver{}, &corev1.Secret{}} {
-			inf, err := informers.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
-			if err != nil {
-				s.err = fmt.Errorf("watching %T for the receiver's settings: %w", obj, err)
-				return
-			}
-			reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-				AddFunc:    func(o any) { s.observe(o, false) },
-				UpdateFunc: func(_, o any) { s.observe(o, false) },
-				DeleteFunc: func(o any) { s.observe(o, true) },
-			})
-			if err != nil {
-				s.err = fmt.Errorf("watching %T for the receiver's settings: %w", obj, err)
-				return
-			}
-			s.synced = append(s.synced, reg.HasSynced)
+	s.watching.Lock()
+	defer s.watching.Unlock()
+	if s.watched == nil {
+		s.watched = map[string]bool{}
+	}
+	for _, obj := range settingsKinds() {
+		kind := fmt.Sprintf("%T", obj)
+		if s.watched[kind] {
+			continue
 		}
-	})
-	return s.err
+		inf, err := informers.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
+		if err != nil {
+			return fmt.Errorf("watching %s for the receiver's settings: %w", kind, err)
+		}
+		reg, err := inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+			AddFunc:    func(o any) { s.observe(o, false) },
+			UpdateFunc: func(_, o any) { s.observe(o, false) },
+			DeleteFunc: func(o any) { s.observe(o, true) },
+		})
+		if err != nil {
+			return fmt.Errorf("watching %s for the receiver's settings: %w", kind, err)
+		}
+		s.watched[kind] = true
+		s.synced = append(s.synced, reg.HasSynced)
+	}
+	return nil
 }
 
 // observe takes in an added, updated or deleted object, if it is one of the
@@ -118,7 +132,10 @@ func (s *snapshotter) wait(ctx context.Context) bool {
 	if s.ready.Load() {
 		return true
 	}
-	if s.err != nil || !toolscache.WaitForCacheSync(ctx.Done(), s.synced...) {
+	s.watching.Lock()
+	synced := s.synced
+	s.watching.Unlock()
+	if len(synced) < len(settingsKinds()) || !toolscache.WaitForCacheSync(ctx.Done(), synced...) {
 		return false
 	}
 	s.mu.Lock()
