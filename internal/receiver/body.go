@@ -106,7 +106,7 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 				return nil, h.bodyError(d, &http.MaxBytesError{Limit: h.maxBody})
 			}
 			if !h.grow(d, &buf, min(max(2*int64(cap(buf)), firstChunk), most)) {
-				h.drain(d, src, len(buf) > 0)
+				h.drain(d, src)
 				return nil, false
 			}
 			buf = append(buf, first[:n]...)
@@ -125,16 +125,15 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 	}
 }
 
-// drain follows a refusal part way through a body: the buffer is dropped
-// and its reservation given back, then the rest is read without being kept,
-// so the sender gets its 503 rather than a connection closed under its
-// upload. A body refused before its first byte is left unread.
-func (h *handler) drain(d *delivery, src io.Reader, started bool) {
+// drain follows a refusal part way through a body (its first byte read):
+// the buffer is dropped and its reservation given back, then the rest is
+// read without being kept, so the sender gets its 503 rather than a
+// connection closed under its upload. It costs no memory, and no more time
+// than the server's read timeout allows any body.
+func (h *handler) drain(d *delivery, src io.Reader) {
 	h.inflight.give(d.held)
 	d.held = 0
-	if started {
-		_, _ = io.Copy(io.Discard, src)
-	}
+	_, _ = io.Copy(io.Discard, src)
 }
 
 // grow replaces *buf with a buffer of capacity next holding the same bytes.

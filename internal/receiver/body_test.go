@@ -201,24 +201,6 @@ func FuzzFormField(f *testing.F) {
 	})
 }
 
-// stalledBody is a body whose client declared a length and then sends
-// nothing until released.
-type stalledBody struct {
-	started chan struct{}
-	once    atomic.Bool
-	release chan struct{}
-}
-
-func (s *stalledBody) Read([]byte) (int, error) {
-	if s.once.CompareAndSwap(false, true) {
-		close(s.started)
-	}
-	<-s.release
-	return 0, io.ErrUnexpectedEOF
-}
-
-func (s *stalledBody) Close() error { return nil }
-
 // A declared Content-Length is not reserved before its bytes arrive: a
 // client that declares a large body and sends nothing must not take the
 // budget real deliveries need.
@@ -229,7 +211,8 @@ func TestDeclaredLengthIsNotReservedUpFront(t *testing.T) {
 	h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
 		MaxInflightBytes: limit}).Handler()
 
-	stalled := &stalledBody{started: make(chan struct{}), release: make(chan struct{})}
+	started, release := make(chan struct{}), make(chan struct{})
+	stalled := &partBody{stalled: started, release: release}
 	hdr, _ := d.Build()
 	req, _ := http.NewRequest(http.MethodPost, "/", stalled)
 	req.Header, req.ContentLength = hdr, limit-1
@@ -239,7 +222,7 @@ func TestDeclaredLengthIsNotReservedUpFront(t *testing.T) {
 		defer close(done)
 		h.ServeHTTP(stalledRec, req)
 	}()
-	<-stalled.started
+	<-started
 
 	hdr, body = d.Build()
 	req, _ = http.NewRequest(http.MethodPost, "/", io.NopCloser(bytes.NewReader(body)))
@@ -272,7 +255,8 @@ func TestStalledDeclarationsHoldNoBudget(t *testing.T) {
 			release := make(chan struct{})
 			var wg sync.WaitGroup
 			for range stalls {
-				stalled := &stalledBody{started: make(chan struct{}), release: release}
+				started := make(chan struct{})
+				stalled := &partBody{stalled: started, release: release}
 				hdr, _ := d.Build()
 				req, _ := http.NewRequest(http.MethodPost, "/", stalled)
 				req.Header, req.ContentLength = hdr, declared
@@ -283,7 +267,7 @@ func TestStalledDeclarationsHoldNoBudget(t *testing.T) {
 					h.ServeHTTP(rec, req)
 				})
 				select {
-				case <-stalled.started:
+				case <-started:
 				case <-served:
 					close(release)
 					t.Fatalf("a stalled request was answered %d %s before its body was read", rec.code, rec.body.String())
@@ -304,10 +288,12 @@ func TestStalledDeclarationsHoldNoBudget(t *testing.T) {
 	}
 }
 
-// partBody sends n bytes, then stalls until released.
+// partBody sends n bytes (none: a client that declared a body and sends
+// nothing), then closes stalled and stalls until released.
 type partBody struct {
 	n       int
 	stalled chan struct{}
+	once    sync.Once
 	release chan struct{}
 }
 
@@ -317,10 +303,7 @@ func (p *partBody) Read(b []byte) (int, error) {
 		p.n -= k
 		return k, nil
 	}
-	if p.stalled != nil {
-		close(p.stalled)
-		p.stalled = nil
-	}
+	p.once.Do(func() { close(p.stalled) })
 	<-p.release
 	return 0, io.ErrUnexpectedEOF
 }
