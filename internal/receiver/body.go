@@ -25,8 +25,8 @@ import (
 	"sync"
 )
 
-// firstChunk is the largest buffer a body starts with, once its first byte
-// has arrived (most pushes fit); it doubles from there.
+// firstChunk bounds the buffer a body starts with, once its first byte has
+// arrived (most pushes fit); it doubles from there (see startSize).
 const firstChunk = 16 << 10
 
 // budget bounds the bytes the bodies of in-flight requests hold, so that
@@ -74,11 +74,11 @@ func (h *handler) hold(d *delivery, n int64) bool {
 
 // readBody reads the body within the size limit and the in-flight budget.
 // Nothing is reserved until the first byte arrives; then the buffer starts
-// at firstChunk (or the declared length, if smaller) and doubles as bytes
-// arrive, each new buffer reserved before it is made. So a client is
-// charged for what it has sent, never for what it declared: a declared
-// Content-Length only caps the buffer, and one larger than the whole
-// budget is refused unread.
+// at about firstChunk (or the declared length, if smaller) and grows as
+// bytes arrive (nextSize), each new buffer reserved before it is made. So a
+// client is charged for what it has sent, never for what it merely
+// declared: a declared Content-Length caps the buffer, and one larger than
+// the whole budget is refused unread.
 func (h *handler) readBody(d *delivery) ([]byte, bool) {
 	src := http.MaxBytesReader(d.w, d.r.Body, h.maxBody)
 	most, declared := h.maxBody+1, d.r.ContentLength
@@ -96,6 +96,7 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 	case err != nil:
 		return nil, h.bodyError(d, err)
 	}
+	start := startSize(most)
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
@@ -105,7 +106,7 @@ func (h *handler) readBody(d *delivery) ([]byte, bool) {
 			if int64(len(buf)) > h.maxBody {
 				return nil, h.bodyError(d, &http.MaxBytesError{Limit: h.maxBody})
 			}
-			if !h.grow(d, &buf, min(max(2*int64(cap(buf)), firstChunk), most)) {
+			if !h.grow(d, &buf, nextSize(int64(cap(buf)), start, most, declared)) {
 				h.drain(d, src)
 				return nil, false
 			}
@@ -136,17 +137,43 @@ func (h *handler) drain(d *delivery, src io.Reader) {
 	_, _ = io.Copy(io.Discard, src)
 }
 
-// grow replaces *buf with a buffer of capacity next holding the same bytes.
-// The budget is charged what the body holds after the step, next: the old
-// buffer is garbage once copied, so only the difference is reserved (the
-// copy's moment of holding both is not charged, or two bodies of the full
-// size limit could not grow side by side within a budget that holds both).
+// startSize is the first buffer for a body of at most most bytes: most
+// halved until it is no more than firstChunk, so that the sizes land on
+// most's quarter exactly. The last step then copies from a quarter of the
+// body, not from the largest power of two below its half: a 25 MiB body
+// grows from 6.25 MiB, not 8, and two such bodies can take their last step
+// at the same moment within 64 MiB.
+func startSize(most int64) int64 {
+	for most > firstChunk {
+		most = (most + 1) / 2
+	}
+	return most
+}
+
+// nextSize is the buffer after one of size held: double (from start), up
+// to most; a body of declared length goes to that length at once when it
+// has sent a quarter of it. That leaves a large body one short step of
+// garbage instead of a doubling chain as long as itself, and still charges
+// a client at most four times what it has sent.
+func nextSize(held, start, most, declared int64) int64 {
+	if declared > 0 && 4*held >= declared {
+		return declared
+	}
+	return min(max(2*held, start), most)
+}
+
+// grow replaces *buf with a buffer of capacity next holding the same bytes,
+// reserving it first; the old buffer is garbage then, so its reservation
+// is given back. The reservation covers the moment both exist.
 func (h *handler) grow(d *delivery, buf *[]byte, next int64) bool {
-	if !h.hold(d, next-int64(cap(*buf))) {
+	if !h.hold(d, next) {
 		return false
 	}
 	grown := make([]byte, len(*buf), next)
 	copy(grown, *buf)
+	old := int64(cap(*buf))
+	h.inflight.give(old)
+	d.held -= old
 	*buf = grown
 	return true
 }

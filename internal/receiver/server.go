@@ -48,6 +48,12 @@ const (
 	// DefaultMaxInflightBytes bounds the bytes request bodies hold at once:
 	// two bodies of the full size limit, thousands of ordinary pushes.
 	DefaultMaxInflightBytes = 64 << 20
+	// GCPercent is the receiver process's GOGC unless its environment sets
+	// one. Its heap is mostly the GitRepo cache, which stays put: collecting
+	// at 50% growth instead of Go's 100% keeps the heap within 1.5 times the
+	// cache (about 10 MiB less with 10,000 GitRepos), and bodies refused
+	// under hostile load are collected sooner, for a little more GC work.
+	GCPercent = 50
 )
 
 // Server timeouts. ReadTimeout covers a full-size body from a slow sender;

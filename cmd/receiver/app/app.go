@@ -121,15 +121,11 @@ func Run(args []string) int {
 	return 0
 }
 
-// receiverGCPercent is the receiver's GOGC unless the environment sets one.
-// Its heap is mostly the GitRepo cache, which stays put: collecting at 50%
-// growth instead of Go's 100% keeps the heap within 1.5 times the cache
-// (about 10 MiB less with 10,000 GitRepos) for a little more GC work.
-const receiverGCPercent = 50
-
+// setGCPercent sets receiver.GCPercent as GOGC unless the environment sets
+// one.
 func setGCPercent() {
 	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(receiverGCPercent)
+		debug.SetGCPercent(receiver.GCPercent)
 	}
 }
 
