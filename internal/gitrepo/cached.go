@@ -74,7 +74,8 @@ func (c *cached) GetAnnotations() map[string]string { return c.annotations.toMap
 func (c *cached) SetAnnotations(a map[string]string) { c.annotations = pairsOf(a) }
 
 func (c *cached) gitRepo() *fleet.GitRepo {
-	meta := *c.ObjectMeta.DeepCopy()
+	own := &c.ObjectMeta // the entry's metadata, not the entry
+	meta := *own.DeepCopy()
 	meta.Labels, meta.Annotations = c.labels.toMap(), c.annotations.toMap()
 	gr := &fleet.GitRepo{
 		ObjectMeta: meta,
