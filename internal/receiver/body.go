@@ -67,7 +67,6 @@ func (h *handler) hold(d *delivery, n int64) bool {
 		return true
 	}
 	budgetRefusals.Inc()
-	d.w.Header().Set("Retry-After", retryAfter)
 	d.fail(http.StatusServiceUnavailable, "the receiver holds as many request bytes as it may, retry later")
 	return false
 }

@@ -325,7 +325,6 @@ func (h *handler) dispatch(d *delivery, req push.Request) (push.Result, bool) {
 	if err == nil || (errors.Is(err, ctx.Err()) && len(res.Written)+len(res.Pending) > 0) {
 		return res, true
 	}
-	d.w.Header().Set("Retry-After", retryAfter)
 	switch {
 	case errors.Is(err, push.ErrQueueFull):
 		d.fail(http.StatusServiceUnavailable, "dispatch queue is full, retry later")

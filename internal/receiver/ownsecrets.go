@@ -47,32 +47,33 @@ type GitRepoSecrets interface {
 // Git host to redeliver. Otherwise it is refused here, before its body is
 // read or parsed. It returns whether the delivery goes on.
 func (h *handler) deferToOwnSecrets(d *delivery, code int, reason string) bool {
-	found, complete := false, true
-	if h.gitRepoSecrets != nil {
-		found, complete = h.gitRepoSecrets.Any(func(data map[string][]byte) bool {
-			secret, ok := provider.SecretFromData(d.p, data)
-			return ok && refusedByHeaders(d, secret) == nil
-		})
+	d.refusal, d.refusalCode = reason, code
+	if h.gitRepoSecrets == nil {
+		d.fail(code, reason)
+		return false
 	}
-	switch {
-	case found:
-		d.ownSecretsOnly, d.refusal, d.refusalCode = true, reason, code
-		return true
-	case !complete && !errors.Is(refusedByHeaders(d, nil), provider.ErrMissingSignature):
-		code, reason = http.StatusServiceUnavailable, reason+"; "+secretsLoading
+	found, complete := h.gitRepoSecrets.Any(func(data map[string][]byte) bool {
+		secret, ok := provider.SecretFromData(d.p, data)
+		return ok && refusedByHeaders(d, secret) == nil
+	})
+	if !found {
+		d.refuseUnverified(complete)
+		return false
 	}
-	d.refuse(code, reason)
-	return false
+	d.ownSecretsOnly = true
+	return true
 }
 
-// secretsLoading ends the reason of a 503 given while the GitRepos' own
-// Secrets are not all loaded.
-const secretsLoading = "the GitRepos' own webhookSecrets are not all loaded yet, retry later"
-
-// refuse answers a refusal, with Retry-After when it is 503.
-func (d *delivery) refuse(code int, reason string) {
-	if code == http.StatusServiceUnavailable {
-		d.w.Header().Set("Retry-After", retryAfter)
+// refuseUnverified answers a delivery no secret verifies: the receiver's
+// own refusal, or 503 while the GitRepos' Secrets are not all loaded
+// (complete false), unless it carries no signature at all, which no Secret
+// could ever verify.
+func (d *delivery) refuseUnverified(complete bool) {
+	code, reason := d.refusalCode, d.refusal
+	unsigned := errors.Is(d.p.Verify(d.r.Header, nil, nil, nil), provider.ErrMissingSignature)
+	if !complete && !unsigned {
+		code, reason = http.StatusServiceUnavailable,
+			reason+"; the GitRepos' own webhookSecrets are not all loaded yet, retry later"
 	}
 	d.fail(code, reason)
 }
@@ -89,11 +90,7 @@ func (h *handler) serveOwnSecrets(d *delivery) {
 		return ok && d.p.Verify(d.r.Header, d.body, d.payload, secret) == nil
 	})
 	if !found {
-		code, reason := d.refusalCode, d.refusal
-		if !complete {
-			code, reason = http.StatusServiceUnavailable, reason+"; "+secretsLoading
-		}
-		d.refuse(code, reason)
+		d.refuseUnverified(complete)
 		return
 	}
 	events, kind, err := d.p.Parse(d.event, d.payload)
@@ -102,7 +99,7 @@ func (h *handler) serveOwnSecrets(d *delivery) {
 		live = liveEvents(events, d.resp.Delivery)
 	}
 	if len(live) == 0 {
-		d.refuse(d.refusalCode, d.refusal)
+		d.fail(d.refusalCode, d.refusal)
 		return
 	}
 	req := d.request(live, false)
@@ -122,7 +119,7 @@ func (d *delivery) respondOwnSecrets(res push.Result) {
 		d.log.Info("delivery verifies with no matched GitRepo's own secret", "unmatched", res.Unmatched, "skipped", len(res.Skipped))
 		// The same refusal as without GitRepo secrets: the answer must not
 		// tell an unverified sender that some exist.
-		d.refuse(d.refusalCode, d.refusal)
+		d.fail(d.refusalCode, d.refusal)
 		return
 	}
 	code, resp := http.StatusOK, &d.resp

@@ -131,7 +131,7 @@ func (d *delivery) respondDispatched(req *push.Request, res push.Result) {
 	respond(d.w, code, *resp)
 }
 
-// undecided turns an answer into 503 with Retry-After when some matched
+// undecided turns an answer into 503 (with Retry-After) when some matched
 // GitRepos could not be decided (their spec.webhookSecret was not readable
 // right now), so the Git host redelivers: the GitRepos written now are
 // written again idempotently, the others get their trigger then.
@@ -139,7 +139,6 @@ func (d *delivery) undecided(code int, undecided []push.Skip) int {
 	if len(undecided) == 0 {
 		return code
 	}
-	d.w.Header().Set("Retry-After", retryAfter)
 	d.resp.Status = StatusError
 	reason := fmt.Sprintf("%d matched GitRepo(s) name a spec.webhookSecret not readable right now, retry later", len(undecided))
 	if d.resp.Reason != "" {
@@ -195,6 +194,10 @@ func respond(w http.ResponseWriter, code int, resp Response) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["X-Content-Type-Options"] = noSniff
+	if code == http.StatusServiceUnavailable {
+		// Every 503 asks the Git host to redeliver.
+		h.Set("Retry-After", retryAfter)
+	}
 	w.WriteHeader(code)
 	writeJSON(w, &resp)
 }
