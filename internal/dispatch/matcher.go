@@ -67,7 +67,7 @@ type matcher struct {
 	looked      []string // normalised repo URLs looked up
 	reasons     []string
 	nsLabels    map[string]map[string]string
-	verified    map[secretCheck]string // "" when it verifies, else why not
+	verified    map[secretCheck]verdict
 	// pathSkips are GitRepos passed over by path-aware targets.
 	pathSkips pathSkipSet
 	// transient is a lookup error that is not an answer (timeout, 5xx):
@@ -75,10 +75,8 @@ type matcher struct {
 	// a 200 "nothing matched" that would lose the trigger.
 	transient error
 	// undecided are matched GitRepos whose own webhookSecret could not be
-	// read right now; unloaded are those Secrets and why, unloadedErr the
-	// first such error.
+	// read right now; unloadedErr is the first such read's error.
 	undecided   []push.Skip
-	unloaded    map[secretCheck]error
 	unloadedErr error
 }
 

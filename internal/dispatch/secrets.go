@@ -60,11 +60,19 @@ func (m *matcher) authorize(ctx context.Context, gr *fleet.GitRepo) string {
 func (m *matcher) skip(gr *fleet.GitRepo, why string) {
 	m.why("%s/%s: %s", gr.Namespace, gr.Name, why)
 	s := push.Skip{Namespace: gr.Namespace, Name: gr.Name, Reason: why}
-	if m.unloaded[secretCheck{namespace: gr.Namespace, name: gr.Spec.WebhookSecret}] != nil {
+	if m.verified[secretCheck{namespace: gr.Namespace, name: gr.Spec.WebhookSecret}].unloaded {
 		m.undecided = append(m.undecided, s)
 		return
 	}
 	m.secretSkips = append(m.secretSkips, s)
+}
+
+// verdict is what checking one GitRepo Secret gave: why the request may not
+// trigger its GitRepos ("" when it may), and whether that is only because
+// the Secret could not be read right now.
+type verdict struct {
+	why      string
+	unloaded bool
 }
 
 // secretCheck is one GitRepo Secret checked for this request.
@@ -79,52 +87,43 @@ type secretCheck struct {
 // azure-username and azure-password), as in Fleet.
 func (m *matcher) verifySecret(ctx context.Context, gr *fleet.GitRepo) string {
 	k := secretCheck{namespace: gr.Namespace, name: gr.Spec.WebhookSecret}
-	if why, ok := m.verified[k]; ok {
-		return why
+	if v, ok := m.verified[k]; ok {
+		return v.why
 	}
-	why := ""
+	if m.verified == nil {
+		m.verified = map[secretCheck]verdict{}
+	}
+	v := m.readAndVerify(ctx, gr, k)
+	m.verified[k] = v
+	return v.why
+}
+
+// readAndVerify reads the Secret k and verifies the request with it.
+func (m *matcher) readAndVerify(ctx context.Context, gr *fleet.GitRepo, k secretCheck) verdict {
 	if len(validation.IsDNS1123Subdomain(k.name)) > 0 {
 		// Fleet's CRD lets spec.webhookSecret be anything; no Secret can
 		// have this name, and the name itself is not repeated.
-		why = "spec.webhookSecret is not a valid Secret name"
-		m.verified = setVerified(m.verified, k, why)
-		return why
+		return verdict{why: "spec.webhookSecret is not a valid Secret name"}
 	}
 	var s corev1.Secret
 	err := m.secrets.Get(ctx, types.NamespacedName{Namespace: k.namespace, Name: k.name}, &s)
 	switch {
-	case err != nil && !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
+	case err == nil:
+		return verdict{why: m.verifyWith(k.name, s.Data)}
+	case !apierrors.IsNotFound(err) && !apierrors.IsForbidden(err):
 		// Not an answer about the Secret: only the GitRepos naming it wait
 		// for a redelivery.
-		why = fmt.Sprintf("spec.webhookSecret %s not readable right now", k.name)
-		if m.unloaded == nil {
-			m.unloaded = map[secretCheck]error{}
-		}
-		m.unloaded[k] = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
 		if m.unloadedErr == nil {
-			m.unloadedErr = m.unloaded[k]
+			m.unloadedErr = fmt.Errorf("reading spec.webhookSecret %s/%s: %w", k.namespace, k.name, err)
 		}
-		m.log.V(1).Info("a GitRepo's webhookSecret is not readable right now", "error", m.unloaded[k].Error())
-	case err != nil:
-		m.log.Error(err, "reading spec.webhookSecret", "gitrepo", gr.Namespace+"/"+gr.Name, "secret", k.name)
-		why = fmt.Sprintf("spec.webhookSecret %s not readable (%s)", k.name, apierrors.ReasonForError(err))
-		if apierrors.ReasonForError(err) == metav1.StatusReasonUnknown {
-			why = fmt.Sprintf("spec.webhookSecret %s not readable", k.name)
-		}
-	default:
-		why = m.verifyWith(k.name, s.Data)
+		m.log.V(1).Info("a GitRepo's webhookSecret is not readable right now", "secret", k.namespace+"/"+k.name, "error", err.Error())
+		return verdict{why: fmt.Sprintf("spec.webhookSecret %s not readable right now", k.name), unloaded: true}
 	}
-	m.verified = setVerified(m.verified, k, why)
-	return why
-}
-
-// setVerified records a check's outcome, making the map when needed.
-func setVerified(verified map[secretCheck]string, k secretCheck, why string) map[secretCheck]string {
-	if verified == nil {
-		verified = map[secretCheck]string{}
+	m.log.Error(err, "reading spec.webhookSecret", "gitrepo", gr.Namespace+"/"+gr.Name, "secret", k.name)
+	if apierrors.ReasonForError(err) == metav1.StatusReasonUnknown {
+		return verdict{why: fmt.Sprintf("spec.webhookSecret %s not readable", k.name)}
 	}
-	verified[k] = why
-	return verified
+	return verdict{why: fmt.Sprintf("spec.webhookSecret %s not readable (%s)", k.name, apierrors.ReasonForError(err))}
 }
 
 func (m *matcher) verifyWith(name string, data map[string][]byte) string {
