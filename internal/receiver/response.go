@@ -17,6 +17,7 @@ limitations under the License.
 package receiver
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -199,5 +200,5 @@ func respond(w http.ResponseWriter, code int, resp Response) {
 		h.Set("Retry-After", retryAfter)
 	}
 	w.WriteHeader(code)
-	writeJSON(w, &resp)
+	_ = json.NewEncoder(w).Encode(resp)
 }
