@@ -34,7 +34,7 @@ func TestCommandLine(t *testing.T) {
 		"receiver help":                {Args: []string{"receiver", "--help"}, Code: 0, Output: []string{"-name", "-namespace", "-bind-address", "-max-body-bytes", "-max-inflight-bytes", "-ack-timeout", "-metrics-bind-address", "-health-probe-bind-address", "-kubeconfig"}},
 		"receiver bad flag":            {Args: []string{"receiver", "--no-such-flag"}, Code: 2, Output: []string{"no-such-flag"}},
 		"receiver bad timeout":         {Args: []string{"receiver", "--ack-timeout", "soon"}, Code: 2, Output: []string{"ack-timeout"}},
-		"receiver inflight below body": {Args: []string{"receiver", "--name=a", "--namespace=b", "--max-inflight-bytes=1024"}, Code: 2, Output: []string{"--max-inflight-bytes must be at least --max-body-bytes"}},
+		"receiver inflight below body": {Args: []string{"receiver", "--name=a", "--namespace=b", "--max-inflight-bytes=1024"}, Code: 2, Output: []string{"--max-inflight-bytes must be at least twice --max-body-bytes"}},
 		"dev help":                     {Args: []string{"dev", "--help"}, Code: 0, Output: []string{"-kubeconfig", "-real"}},
 		"dev real on a cluster":        {Args: []string{"dev", "--real", "--kubeconfig", "/nowhere"}, Code: 2, Output: []string{"--real runs its own control plane"}},
 		"dev bad flag":                 {Args: []string{"dev", "--no-such-flag"}, Code: 2, Output: []string{"no-such-flag"}},

@@ -31,6 +31,6 @@ func TestCommandLine(t *testing.T) {
 		"bad flag":        {Args: []string{"--no-such-flag"}, Code: 2, Output: []string{"no-such-flag"}},
 		"no receiver":     {Code: 2, Output: []string{"--name and --namespace are required"}},
 		"a subcommand":    {Args: []string{"receiver", "--name=a", "--namespace=b"}, Code: 2, Output: []string{"unexpected arguments"}},
-		"inflight < body": {Args: []string{"--name=a", "--namespace=b", "--max-inflight-bytes=1024"}, Code: 2, Output: []string{"--max-inflight-bytes must be at least --max-body-bytes"}},
+		"inflight < body": {Args: []string{"--name=a", "--namespace=b", "--max-inflight-bytes=1024"}, Code: 2, Output: []string{"--max-inflight-bytes must be at least twice --max-body-bytes"}},
 	})
 }

@@ -415,3 +415,49 @@ func TestTwoFullSizeDeliveriesFitTheDefaultBudget(t *testing.T) {
 		}
 	}
 }
+
+// paddedPush is a GitHub push payload of exactly n bytes.
+func paddedPush(n int) []byte {
+	prefix := `{"ref":"refs/heads/main","after":"0123456789abcdef0123456789abcdef01234567",` +
+		`"repository":{"clone_url":"https://github.com/org/app"},"pad":"`
+	payload := append([]byte(prefix), bytes.Repeat([]byte("a"), n-len(prefix)-2)...)
+	return append(payload, `"}`...)
+}
+
+// A body at the size limit, alone on the receiver, fits the smallest budget
+// the receiver accepts (MinInflightBytes), however it is sent: with a
+// declared length (1.25 times its size at the last growth step), chunked
+// (1.5 times) or form-encoded (the body and its decoded payload field).
+// With less, it would get 503 on every redelivery.
+func TestFullSizeBodyFitsTheSmallestBudget(t *testing.T) {
+	const limit = 1 << 20
+	tests := map[string]struct{ chunked, form bool }{
+		"declared": {}, "chunked": {chunked: true}, "form": {form: true}, "chunked form": {chunked: true, form: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			h := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+				MaxBodyBytes: limit, MaxInflightBytes: MinInflightBytes(limit)}).Handler()
+			payload := paddedPush(limit)
+			if tc.form {
+				payload = paddedPush(limit - 400) // the form's escaping adds some
+			}
+			hdr, body := gitsim.Delivery{Provider: "github", Event: "push", Payload: payload, Secret: secretOf("github"),
+				Form: tc.form}.Build()
+			if len(body) > limit {
+				t.Fatalf("body is %d bytes, over the %d limit", len(body), limit)
+			}
+			req, _ := http.NewRequest(http.MethodPost, "/", io.NopCloser(bytes.NewReader(body)))
+			req.Header = hdr
+			if !tc.chunked {
+				req.ContentLength = int64(len(body))
+			}
+			rec := &recorder{header: http.Header{}}
+			h.ServeHTTP(rec, req)
+			if rec.code != http.StatusOK {
+				t.Fatalf("a %d-byte delivery alone, budget %d: got %d %s, want 200", len(body), MinInflightBytes(limit),
+					rec.code, rec.body.String())
+			}
+		})
+	}
+}

@@ -46,7 +46,8 @@ const (
 	DefaultMaxBodyBytes = 25 << 20 // GitHub's maximum payload
 	DefaultAckTimeout   = 5 * time.Second
 	// DefaultMaxInflightBytes bounds the bytes request bodies hold at once:
-	// two bodies of the full size limit, thousands of ordinary pushes.
+	// two JSON bodies of the full size limit arriving together, or one form
+	// body (see MinInflightBytes), or thousands of ordinary pushes.
 	DefaultMaxInflightBytes = 64 << 20
 	// GCPercent is the receiver process's GOGC unless its environment sets
 	// one. Its heap is mostly the GitRepo cache, which stays put: collecting
@@ -128,6 +129,13 @@ func NewServer(opts Options) *Server {
 	}
 	return &Server{opts: opts, handler: newHandler(opts, provider.All())}
 }
+
+// MinInflightBytes is the smallest in-flight budget one body of maxBody
+// bytes always fits, alone: a form body holds its decoded payload field
+// beside itself (twice the body), a JSON body at most 1.5 times its size
+// while its buffer grows. With less, a delivery within the size limit
+// would get 503 on every redelivery.
+func MinInflightBytes(maxBody int64) int64 { return 2 * maxBody }
 
 func newHandler(opts Options, providers []provider.Provider) *handler {
 	limit := opts.MaxInflightBytes

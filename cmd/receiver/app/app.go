@@ -99,8 +99,8 @@ func Run(args []string) int {
 		return usageError("--ack-timeout must be positive")
 	case *maxBody <= 0:
 		return usageError("--max-body-bytes must be positive")
-	case *maxInflight < *maxBody:
-		return usageError("--max-inflight-bytes must be at least --max-body-bytes")
+	case *maxInflight < receiver.MinInflightBytes(*maxBody):
+		return usageError("--max-inflight-bytes must be at least twice --max-body-bytes (a form body holds its payload field beside itself)")
 	case *grace <= 0:
 		return usageError("--shutdown-grace-period must be positive")
 	}
