@@ -230,12 +230,18 @@ type readier interface {
 }
 
 // ReadyCheck is a readiness check for the manager's /readyz: ready once the
-// server listens and the settings' informers (WebhookReceiver and Secret)
-// have synced.
+// server listens, the GitRepos' webhookSecrets are known (when the
+// GitRepoSecrets say) and the settings' informers (WebhookReceiver and
+// Secret) have synced.
 func (s *Server) ReadyCheck() healthz.Checker {
 	return func(req *http.Request) error {
 		if s.Addr() == nil {
 			return errors.New("webhook server is not listening yet")
+		}
+		// Until every GitRepo naming a webhookSecret has been seen, an
+		// unverified delivery could only be answered 503.
+		if l, ok := s.opts.GitRepoSecrets.(interface{ Loaded() bool }); ok && !l.Loaded() {
+			return errors.New("the GitRepos' webhookSecrets are not known yet")
 		}
 		if r, ok := s.opts.Settings.(readier); ok {
 			ctx, cancel := context.WithTimeout(req.Context(), time.Second)

@@ -114,3 +114,38 @@ func TestServerTimeouts(t *testing.T) {
 		t.Fatalf("write timeout %v leaves no room for reading the body (%v) and the ack deadline (5s)", srv.WriteTimeout, srv.ReadTimeout)
 	}
 }
+
+// loadingSecrets are GitRepo Secrets whose GitRepos are not all seen yet
+// until loaded is set.
+type loadingSecrets struct {
+	staticGitRepoSecrets
+	loaded bool
+}
+
+func (l *loadingSecrets) Loaded() bool { return l.loaded }
+
+// A receiver is not ready while it cannot yet tell an unverified delivery
+// 401 from "a GitRepo's own Secret might verify it": it would answer 503.
+func TestNotReadyUntilGitRepoSecretsAreKnown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := &loadingSecrets{}
+	s := NewServer(Options{Settings: StaticSettings{Secrets: allSecrets()}, Dispatcher: &fakeDispatcher{},
+		GitRepoSecrets: own, Logger: logr.Discard()})
+	s.listener = ln
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = s.Start(ctx) }()
+	for s.Addr() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	if err := s.ReadyCheck()(&http.Request{}); err == nil {
+		t.Fatal("ready before the GitRepos' webhookSecrets are known")
+	}
+	own.loaded = true
+	if err := s.ReadyCheck()(&http.Request{}); err != nil {
+		t.Fatalf("not ready once they are: %v", err)
+	}
+}

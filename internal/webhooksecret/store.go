@@ -116,6 +116,13 @@ func (s *Store) Ready() {
 	s.ready = true
 }
 
+// Loaded reports whether Ready has been called: the receiver's readiness.
+func (s *Store) Loaded() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ready
+}
+
 // Watched lists the Secrets the Store keeps.
 func (s *Store) Watched() []types.NamespacedName {
 	s.mu.Lock()

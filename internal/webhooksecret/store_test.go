@@ -74,8 +74,10 @@ var _ = Describe("Store", func() {
 	It("reads a granted Secret through its name-selected watch and follows its changes", func() {
 		found, complete := store.Any(func(map[string][]byte) bool { return true })
 		Expect(found || complete).To(BeFalse(), "before Ready nothing is known, not even that nothing is kept")
+		Expect(store.Loaded()).To(BeFalse())
 		store.Set(ctx, map[types.NamespacedName]bool{key("granted"): true})
 		store.Ready()
+		Expect(store.Loaded()).To(BeTrue())
 		var s corev1.Secret
 		Expect(store.Get(ctx, key("granted"), &s)).To(Succeed())
 		Expect(s.Data).To(HaveKeyWithValue("github", []byte("team-secret")))
